@@ -1,4 +1,4 @@
-#include "base/result.hpp"
+#include <tapi/result.hpp>
 
 namespace tapi {
 namespace {
