@@ -1,0 +1,474 @@
+#include "sip/message/header_types.hpp"
+
+#include <array>
+
+#include "sip/message/detail/chars.hpp"
+
+namespace tapi::sip::message {
+
+using detail::isAlnum;
+using detail::isDigit;
+using detail::isHex;
+using detail::isLws;
+using detail::isParamChar;
+using detail::isTokenChar;
+using detail::skipLws;
+using detail::skipQuoted;
+
+namespace {
+constexpr std::size_t npos = std::string_view::npos;
+
+struct MethodName {
+  std::string_view name;
+  Method method;
+};
+constexpr std::array<MethodName, 14> kMethods{{
+    {"INVITE", Method::Invite},     {"ACK", Method::Ack},
+    {"BYE", Method::Bye},           {"CANCEL", Method::Cancel},
+    {"OPTIONS", Method::Options},   {"REGISTER", Method::Register},
+    {"PRACK", Method::Prack},       {"SUBSCRIBE", Method::Subscribe},
+    {"NOTIFY", Method::Notify},     {"PUBLISH", Method::Publish},
+    {"INFO", Method::Info},         {"REFER", Method::Refer},
+    {"MESSAGE", Method::Message},   {"UPDATE", Method::Update},
+}};
+
+std::size_t tokenEnd(std::string_view s, std::size_t pos) noexcept {
+  while (pos < s.size() && isTokenChar(s[pos])) ++pos;
+  return pos;
+}
+
+/**
+ * Strictly walk ";name[=value]" parameters from @p pos. Header parameters may have LWS
+ * around ';' and '='; URI parameters may not. Stops (true) at the first character that
+ * cannot start another parameter; false on a malformed parameter.
+ */
+bool scanParams(std::string_view s, std::size_t& pos, bool allowLws) noexcept {
+  for (;;) {
+    std::size_t p = allowLws ? skipLws(s, pos) : pos;
+    if (p >= s.size() || s[p] != ';') return true;
+    p = allowLws ? skipLws(s, p + 1) : p + 1;
+    const std::size_t nameStart = p;
+    while (p < s.size() && isParamChar(s[p])) ++p;
+    if (p == nameStart) return false;
+    pos = p;
+    std::size_t q = allowLws ? skipLws(s, p) : p;
+    if (q < s.size() && s[q] == '=') {
+      q = allowLws ? skipLws(s, q + 1) : q + 1;
+      if (q < s.size() && s[q] == '"') {
+        const std::size_t e = skipQuoted(s, q);
+        if (e == npos) return false;
+        q = e;
+      } else {
+        const std::size_t valueStart = q;
+        while (q < s.size() && isParamChar(s[q])) ++q;
+        if (q == valueStart) return false;
+      }
+      pos = q;
+    }
+  }
+}
+
+bool isUserChar(char c) noexcept {
+  if (isAlnum(c)) return true;
+  switch (c) {
+    case '-': case '_': case '.': case '!': case '~': case '*': case '\'': case '(': case ')':
+    case '&': case '=': case '+': case '$': case ',': case ';': case '?': case '/':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Check unreserved/escaped text; escapes must be %HH. */
+bool validEscaped(std::string_view s, bool (*allowed)(char)) noexcept {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size()) return false;
+      if (!isHex(s[i + 1]) || !isHex(s[i + 2])) return false;
+      i += 2;
+      continue;
+    }
+    if (!allowed(s[i])) return false;
+  }
+  return true;
+}
+
+bool isPasswordChar(char c) noexcept { return isUserChar(c) && c != ';' && c != '?' && c != '/'; }
+
+bool isHostChar(char c) noexcept { return isAlnum(c) || c == '-' || c == '.'; }
+
+/** Parse host[:port] at s[pos]; IPv6 references keep their brackets. */
+bool parseHostPort(std::string_view s, std::size_t& pos, bool allowLws, std::string_view* host,
+                   std::optional<std::uint16_t>* port) noexcept {
+  std::size_t p = pos;
+  if (p < s.size() && s[p] == '[') {
+    const std::size_t close = s.find(']', p);
+    if (close == npos || close == p + 1) return false;
+    bool colon = false;
+    for (std::size_t i = p + 1; i < close; ++i) {
+      const char c = s[i];
+      if (c == ':') {
+        colon = true;
+      } else if (!isHex(c) && c != '.') {
+        return false;
+      }
+    }
+    if (!colon) return false;
+    *host = s.substr(p, close + 1 - p);
+    p = close + 1;
+  } else {
+    const std::size_t start = p;
+    while (p < s.size() && isHostChar(s[p])) ++p;
+    if (p == start) return false;
+    *host = s.substr(start, p - start);
+  }
+  std::size_t q = allowLws ? skipLws(s, p) : p;
+  if (q < s.size() && s[q] == ':') {
+    q = allowLws ? skipLws(s, q + 1) : q + 1;
+    const std::size_t digits = q;
+    while (q < s.size() && isDigit(s[q])) ++q;
+    std::uint16_t v = 0;
+    if (!detail::parseDecimal<std::uint16_t>(s.substr(digits, q - digits), 65535, &v)) {
+      return false;
+    }
+    *port = v;
+    p = q;
+  }
+  pos = p;
+  return true;
+}
+
+bool parseSipUri(std::string_view rest, Uri& u) noexcept {
+  std::size_t p = 0;
+  const std::size_t at = rest.find('@');
+  if (at != npos) {
+    const std::string_view userinfo = rest.substr(0, at);
+    const std::size_t colon = userinfo.find(':');
+    u.user = userinfo.substr(0, colon);
+    if (colon != npos) u.password = userinfo.substr(colon + 1);
+    if (u.user.empty() || !validEscaped(u.user, isUserChar)) return false;
+    if (!validEscaped(u.password, isPasswordChar)) return false;
+    p = at + 1;
+  }
+  if (!parseHostPort(rest, p, false, &u.host, &u.port)) return false;
+  const std::size_t paramsStart = p;
+  if (!scanParams(rest, p, false)) return false;
+  u.params = ParamList(rest.substr(paramsStart, p - paramsStart));
+  if (p < rest.size() && rest[p] == '?') {
+    u.headers = rest.substr(p + 1);
+    if (u.headers.empty()) return false;
+    p = rest.size();
+  }
+  return p == rest.size();
+}
+
+bool isTelChar(char c) noexcept {
+  return isAlnum(c) || c == '+' || c == '-' || c == '.' || c == '(' || c == ')' || c == '*' ||
+         c == '#';
+}
+
+bool parseTelUri(std::string_view rest, Uri& u) noexcept {
+  std::size_t p = 0;
+  while (p < rest.size() && isTelChar(rest[p])) ++p;
+  if (p == 0) return false;
+  u.user = rest.substr(0, p);
+  const std::size_t paramsStart = p;
+  if (!scanParams(rest, p, false)) return false;
+  u.params = ParamList(rest.substr(paramsStart, p - paramsStart));
+  return p == rest.size();
+}
+
+}  // namespace
+
+// ---- methods ---------------------------------------------------------------------------
+
+std::string_view toString(Method m) noexcept {
+  switch (m) {
+    case Method::Invite: return "INVITE";
+    case Method::Ack: return "ACK";
+    case Method::Bye: return "BYE";
+    case Method::Cancel: return "CANCEL";
+    case Method::Options: return "OPTIONS";
+    case Method::Register: return "REGISTER";
+    case Method::Prack: return "PRACK";
+    case Method::Subscribe: return "SUBSCRIBE";
+    case Method::Notify: return "NOTIFY";
+    case Method::Publish: return "PUBLISH";
+    case Method::Info: return "INFO";
+    case Method::Refer: return "REFER";
+    case Method::Message: return "MESSAGE";
+    case Method::Update: return "UPDATE";
+    case Method::Extension: return "";
+  }
+  return "";
+}
+
+Method methodFromString(std::string_view token) noexcept {
+  for (const auto& m : kMethods) {
+    if (m.name == token) return m.method;
+  }
+  return Method::Extension;
+}
+
+// ---- parameters ------------------------------------------------------------------------
+
+void ParamList::Iterator::advance() {
+  std::size_t p = skipLws(rest_, 0);
+  if (p >= rest_.size() || rest_[p] != sep_) {
+    done_ = true;
+    return;
+  }
+  p = skipLws(rest_, p + 1);
+  const std::size_t nameStart = p;
+  while (p < rest_.size() && isParamChar(rest_[p])) ++p;
+  if (p == nameStart) {
+    done_ = true;
+    return;
+  }
+  cur_ = Param{rest_.substr(nameStart, p - nameStart), {}, false};
+  std::size_t q = skipLws(rest_, p);
+  if (q < rest_.size() && rest_[q] == '=') {
+    q = skipLws(rest_, q + 1);
+    std::size_t e = q;
+    if (q < rest_.size() && rest_[q] == '"') {
+      e = skipQuoted(rest_, q);
+      if (e == npos) e = rest_.size();
+    } else {
+      while (e < rest_.size() && isParamChar(rest_[e])) ++e;
+    }
+    cur_.value = rest_.substr(q, e - q);
+    cur_.hasValue = true;
+    p = e;
+  }
+  rest_ = rest_.substr(p);
+  done_ = false;
+}
+
+std::optional<Param> ParamList::find(std::string_view name) const {
+  for (const Param& p : *this) {
+    if (detail::iequals(p.name, name)) return p;
+  }
+  return std::nullopt;
+}
+
+// ---- splitting -------------------------------------------------------------------------
+
+namespace detail {
+
+std::size_t nextElementEnd(std::string_view value, std::size_t pos) noexcept {
+  bool inQuotes = false;
+  int angle = 0;
+  for (std::size_t i = pos; i < value.size(); ++i) {
+    const char c = value[i];
+    if (inQuotes) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        inQuotes = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      inQuotes = true;
+    } else if (c == '<') {
+      ++angle;
+    } else if (c == '>') {
+      if (angle == 0) return npos;
+      --angle;
+    } else if (c == ',' && angle == 0) {
+      return i;
+    }
+  }
+  if (inQuotes || angle != 0) return npos;
+  return value.size();
+}
+
+std::string_view trimLws(std::string_view s) noexcept {
+  std::size_t b = 0;
+  std::size_t e = s.size();
+  while (b < e && isLws(s[b])) ++b;
+  while (e > b && isLws(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+}  // namespace detail
+
+// ---- URI -------------------------------------------------------------------------------
+
+tapi::Result<Uri> parseUri(std::string_view text) {
+  const auto bad = fail(make_error_code(ParseError::BadRequestUri));
+  Uri u;
+  u.text = text;
+  const std::size_t colon = text.find(':');
+  if (colon == npos || colon == 0 || !detail::isAlpha(text[0])) return bad;
+  for (std::size_t i = 1; i < colon; ++i) {
+    const char c = text[i];
+    if (!isAlnum(c) && c != '+' && c != '-' && c != '.') return bad;
+  }
+  for (char c : text) {
+    const auto uc = static_cast<unsigned char>(c);
+    if (uc <= 0x20 || uc >= 0x7f || c == '<' || c == '>' || c == '"') return bad;
+  }
+  u.schemeName = text.substr(0, colon);
+  u.opaque = text.substr(colon + 1);
+  if (u.opaque.empty()) return bad;
+  if (detail::iequals(u.schemeName, "sip") || detail::iequals(u.schemeName, "sips")) {
+    u.scheme = u.schemeName.size() == 3 ? UriScheme::Sip : UriScheme::Sips;
+    if (!parseSipUri(u.opaque, u)) return bad;
+  } else if (detail::iequals(u.schemeName, "tel")) {
+    u.scheme = UriScheme::Tel;
+    if (!parseTelUri(u.opaque, u)) return bad;
+  } else {
+    u.scheme = UriScheme::Other;
+  }
+  return u;
+}
+
+// ---- name-addr / addr-spec -------------------------------------------------------------
+
+std::string NameAddr::unquotedDisplayName() const {
+  std::string out;
+  if (displayName.size() >= 2 && displayName.front() == '"') {
+    const std::string_view inner = displayName.substr(1, displayName.size() - 2);
+    out.reserve(inner.size());
+    for (std::size_t i = 0; i < inner.size(); ++i) {
+      if (inner[i] == '\\' && i + 1 < inner.size()) ++i;
+      out.push_back(inner[i]);
+    }
+  } else {
+    out.assign(displayName);
+  }
+  return out;
+}
+
+tapi::Result<NameAddr> parseNameAddr(std::string_view text, ParseError error) {
+  const auto bad = fail(make_error_code(error));
+  const std::string_view s = detail::trimLws(text);
+  if (s.empty()) return bad;
+  NameAddr na;
+  na.text = s;
+  std::size_t p = 0;
+  bool nameAddr = false;
+  if (s[0] == '"') {
+    const std::size_t e = skipQuoted(s, 0);
+    if (e == npos) return bad;
+    na.displayName = s.substr(0, e);
+    p = skipLws(s, e);
+    if (p >= s.size() || s[p] != '<') return bad;
+    nameAddr = true;
+  } else {
+    std::size_t q = 0;
+    while (q < s.size() && (isTokenChar(s[q]) || isLws(s[q]))) ++q;
+    if (q < s.size() && s[q] == '<') {
+      na.displayName = detail::trimLws(s.substr(0, q));
+      p = q;
+      nameAddr = true;
+    }
+  }
+  if (nameAddr) {
+    const std::size_t close = s.find('>', p);
+    if (close == npos) return bad;
+    auto uri = parseUri(s.substr(p + 1, close - p - 1));
+    if (!uri) return bad;
+    na.uri = *uri;
+    na.angleBrackets = true;
+    p = close + 1;
+  } else {
+    // addr-spec: RFC 3261 §20 puts everything after the first ';' in the header.
+    std::size_t e = 0;
+    while (e < s.size() && s[e] != ';' && !isLws(s[e])) ++e;
+    auto uri = parseUri(s.substr(0, e));
+    if (!uri) return bad;
+    na.uri = *uri;
+    p = e;
+  }
+  const std::size_t paramsStart = skipLws(s, p);
+  p = paramsStart;
+  if (!scanParams(s, p, true)) return bad;
+  na.params = ParamList(s.substr(paramsStart, p - paramsStart));
+  if (skipLws(s, p) != s.size()) return bad;
+  return na;
+}
+
+// ---- Via -------------------------------------------------------------------------------
+
+tapi::Result<Via> parseVia(std::string_view text) {
+  const auto bad = fail(make_error_code(ParseError::BadVia));
+  const std::string_view s = detail::trimLws(text);
+  Via v;
+  v.text = s;
+  std::size_t p = tokenEnd(s, 0);
+  if (p == 0) return bad;
+  v.protocolName = s.substr(0, p);
+  std::string_view* parts[2] = {&v.protocolVersion, &v.transport};
+  for (std::string_view* part : parts) {
+    p = skipLws(s, p);
+    if (p >= s.size() || s[p] != '/') return bad;
+    p = skipLws(s, p + 1);
+    const std::size_t e = tokenEnd(s, p);
+    if (e == p) return bad;
+    *part = s.substr(p, e - p);
+    p = e;
+  }
+  const std::size_t hostStart = skipLws(s, p);
+  if (hostStart == p) return bad;
+  p = hostStart;
+  if (!parseHostPort(s, p, true, &v.host, &v.port)) return bad;
+  const std::size_t paramsStart = skipLws(s, p);
+  p = paramsStart;
+  if (!scanParams(s, p, true)) return bad;
+  v.params = ParamList(s.substr(paramsStart, p - paramsStart));
+  p = skipLws(s, p);
+  if (p < s.size() && s[p] == '(') {
+    // RFC 3261 allows a trailing comment; nested parentheses are not worth supporting.
+    const std::size_t close = s.find(')', p);
+    if (close == npos) return bad;
+    p = skipLws(s, close + 1);
+  }
+  if (p != s.size()) return bad;
+  for (const Param& prm : v.params) {
+    if (detail::iequals(prm.name, "branch")) {
+      if (!prm.hasValue || prm.value.empty()) return bad;
+      v.branch = prm.value;
+    } else if (detail::iequals(prm.name, "received")) {
+      if (!prm.hasValue || prm.value.empty()) return bad;
+      v.received = prm.value;
+    } else if (detail::iequals(prm.name, "maddr")) {
+      if (!prm.hasValue || prm.value.empty()) return bad;
+      v.maddr = prm.value;
+    } else if (detail::iequals(prm.name, "ttl")) {
+      std::uint8_t ttl = 0;
+      if (!prm.hasValue || !detail::parseDecimal<std::uint8_t>(prm.value, 255, &ttl)) return bad;
+      v.ttl = ttl;
+    } else if (detail::iequals(prm.name, "rport")) {
+      v.hasRport = true;
+      if (prm.hasValue) {
+        std::uint16_t port = 0;
+        if (!detail::parseDecimal<std::uint16_t>(prm.value, 65535, &port)) return bad;
+        v.rport = port;
+      }
+    }
+  }
+  return v;
+}
+
+// ---- CSeq ------------------------------------------------------------------------------
+
+tapi::Result<CSeq> parseCSeq(std::string_view text) {
+  const auto bad = fail(make_error_code(ParseError::BadCSeq));
+  const std::string_view s = detail::trimLws(text);
+  std::size_t p = 0;
+  while (p < s.size() && isDigit(s[p])) ++p;
+  CSeq c;
+  // RFC 3261 §8.1.1.5: the sequence number MUST be less than 2**31.
+  if (!detail::parseDecimal<std::uint32_t>(s.substr(0, p), 0x7fffffffU, &c.number)) return bad;
+  const std::size_t m = skipLws(s, p);
+  if (m == p) return bad;
+  const std::size_t e = tokenEnd(s, m);
+  if (e == m || e != s.size()) return bad;
+  c.methodName = s.substr(m);
+  c.method = methodFromString(c.methodName);
+  return c;
+}
+
+}  // namespace tapi::sip::message
