@@ -39,6 +39,14 @@ std::size_t SimLoop::runUntilIdle() {
       batch.swap(posted_);
     }
     if (batch.empty()) {
+      // Timers already due (e.g. scheduled with zero delay) are runnable without moving time.
+      if (!timers_.empty() && timers_.begin()->first.first <= now_) {
+        auto node = timers_.extract(timers_.begin());
+        index_.erase(node.mapped().first);
+        node.mapped().second();
+        ++ran;
+        continue;
+      }
       return ran;
     }
     for (auto& t : batch) {
@@ -48,14 +56,7 @@ std::size_t SimLoop::runUntilIdle() {
   }
 }
 
-void SimLoop::fireDue() {
-  while (!timers_.empty() && timers_.begin()->first.first <= now_) {
-    auto node = timers_.extract(timers_.begin());
-    index_.erase(node.mapped().first);
-    node.mapped().second();
-    runUntilIdle();
-  }
-}
+void SimLoop::fireDue() { runUntilIdle(); }
 
 void SimLoop::advance(Duration d) {
   const TimePoint end = now_ + d;

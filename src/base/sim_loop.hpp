@@ -26,7 +26,7 @@ class SimLoop final : public EventLoop {
   std::size_t pendingTimers() const override { return index_.size(); }
   bool onLoopThread() const override { return true; }
 
-  /** Runs posted tasks until none is left; time does not move. @return tasks run. */
+  /** Runs posted tasks and due timers until none is left; time does not move. @return tasks run. */
   std::size_t runUntilIdle();
   /** Moves time forward by `d`, running due timers and posted tasks in time order. */
   void advance(Duration d);
