@@ -309,6 +309,11 @@ void SimProvider::completeLater(SimCall& c, spi::RequestId id, Result<void> r,
       if (!call->announced && r.ok()) {
         // A successful make call: the call is live from now on and its script starts.
         call->announced = true;
+        if (events_ != nullptr) {
+          spi::CallInfoUpdate u;
+          u.callId = call->callId;
+          events_->onCallInfo(call->ht, u);
+        }
         scheduleNextStep(*call);
       }
     }
