@@ -14,6 +14,21 @@ constexpr std::size_t npos = std::string_view::npos;
 bool hasLineBreak(std::string_view s) noexcept {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != npos;
 }
+
+/** A received value with its folds (CRLF + WS) turned into single spaces (§7.3.1). */
+std::string unfolded(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\r' || v[i] == '\n') {
+      while (i + 1 < v.size() && detail::isLws(v[i + 1])) ++i;
+      out.push_back(' ');
+      continue;
+    }
+    out.push_back(v[i]);
+  }
+  return out;
+}
 }  // namespace
 
 std::string_view defaultReasonPhrase(int status) noexcept {
@@ -157,16 +172,16 @@ Result<SipMessage> makeResponse(const SipMessage& request, int status, std::stri
   // §8.2.6.2: Via values in the same order, From/Call-ID/CSeq verbatim, To plus a tag.
   for (std::size_t i = 0; i < request.headerCount(); ++i) {
     const HeaderField h = request.headerAt(i);
-    if (h.id == HeaderId::Via) b.header("Via", h.value);
+    if (h.id == HeaderId::Via) b.header("Via", unfolded(h.value));
   }
-  b.header("From", request.from().text);
-  std::string to(request.to().text);
+  b.header("From", unfolded(request.from().text));
+  std::string to = unfolded(request.to().text);
   if (status > 100 && request.to().tag().empty()) {
     to.append(";tag=").append(toTag.empty() ? randomToken() : std::string(toTag));
   }
   b.header("To", to);
   b.header("Call-ID", request.callId());
-  b.header("CSeq", *request.header(HeaderId::CSeq));
+  b.header("CSeq", unfolded(*request.header(HeaderId::CSeq)));
   return b.build();
 }
 

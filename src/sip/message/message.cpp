@@ -396,7 +396,7 @@ Result<SipMessage> parse(std::string_view in, const ParseLimits& limits) {
     return err(s.size() - start > limits.maxLineLength ? ParseError::LineTooLong
                                                        : ParseError::Incomplete);
   }
-  if (nl - start > limits.maxLineLength + 1) return err(ParseError::LineTooLong);
+  if (lineText(s, start, nl).size() > limits.maxLineLength) return err(ParseError::LineTooLong);
   impl->startLineRaw = s.substr(start, nl + 1 - start);
   if (auto r = impl->parseStartLine(lineText(s, start, nl)); !r) return fail(r.error());
 
@@ -407,10 +407,12 @@ Result<SipMessage> parse(std::string_view in, const ParseLimits& limits) {
   std::size_t count = 0;
   while (pos < s.size()) {
     nl = lineEnd(s, pos);
-    const std::size_t physEnd = nl == npos ? s.size() : nl;
-    if (physEnd - pos > limits.maxLineLength + 1) return err(ParseError::LineTooLong);
-    if (nl == npos) return err(ParseError::Incomplete);
+    if (nl == npos) {
+      return err(s.size() - pos > limits.maxLineLength ? ParseError::LineTooLong
+                                                       : ParseError::Incomplete);
+    }
     const std::string_view line = lineText(s, pos, nl);
+    if (line.size() > limits.maxLineLength) return err(ParseError::LineTooLong);
     if (line.empty()) {
       pos = nl + 1;
       sawBlank = true;
@@ -501,7 +503,7 @@ FrameResult frameMessage(std::string_view stream, const ParseLimits& limits) {
     if (lookupHeader(detail::trimLws(line.substr(0, colon))) != HeaderId::ContentLength) continue;
     std::size_t v = 0;
     if (!detail::parseDecimal<std::size_t>(detail::trimLws(line.substr(colon + 1)),
-                                           limits.maxMessageSize, &v)) {
+                                           std::size_t{0xffffffffU}, &v)) {
       r.status = FrameStatus::Invalid;
       r.error = ParseError::BadContentLength;
       return r;
