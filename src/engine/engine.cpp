@@ -1,6 +1,7 @@
 #include "engine/engine.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 namespace tapi::engine {
@@ -12,8 +13,10 @@ bool hasBit(std::uint32_t bits, Privilege p) { return (bits & static_cast<std::u
 bool isEnded(CallState s) { return s == CallState::Disconnected || s == CallState::Idle; }
 
 std::string secondsText(base::Duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count() / 1000.0) +
-         " s";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s",
+                std::chrono::duration_cast<std::chrono::milliseconds>(d).count() / 1000.0);
+  return buf;
 }
 
 }  // namespace
