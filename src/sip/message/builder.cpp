@@ -354,6 +354,7 @@ BadInputDecision decideOnBadInput(std::string_view bytes, std::error_code error,
   out.append("CSeq: ").append(h.cseq).append("\r\n");
   out.append("Content-Length: 0\r\n\r\n");
   d.action = BadInputAction::Respond400;
+  d.status = status;
   return d;
 }
 

@@ -236,7 +236,8 @@ enum class BadInputAction : std::uint8_t {
 struct BadInputDecision {
   BadInputAction action = BadInputAction::Drop;
   ParseError error = ParseError::BadStartLine;
-  std::string response;  ///< the 400 on the wire (Respond400 only)
+  int status = 0;        ///< status of `response`: 400, or 505/513 for version/size (Respond400 only)
+  std::string response;  ///< the answer on the wire (Respond400 only)
 };
 
 /**

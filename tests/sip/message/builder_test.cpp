@@ -139,6 +139,7 @@ TEST(DecideOnBadInputTest, AnswerableRequestGetsStateless400WithReason) {
   const BadInputDecision d = decideOnBadInput(kBadCSeq, r.error());
   ASSERT_EQ(d.action, BadInputAction::Respond400);
   EXPECT_EQ(d.error, ParseError::BadCSeq);
+  EXPECT_EQ(d.status, 400);
   EXPECT_EQ(d.response.rfind("SIP/2.0 400 bad CSeq\r\n", 0), 0U) << d.response;
   EXPECT_NE(d.response.find("\r\nVia: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds\r\n"
                             "Via: SIP/2.0/UDP proxy.example.com;branch=z9hG4bK1\r\n"),
@@ -183,6 +184,7 @@ TEST(DecideOnBadInputTest, VersionAndSizeGetTheirOwnStatus) {
   ASSERT_FALSE(r.ok());
   const BadInputDecision d = decideOnBadInput(v7, r.error());
   ASSERT_EQ(d.action, BadInputAction::Respond400);
+  EXPECT_EQ(d.status, 505);
   EXPECT_EQ(d.response.rfind("SIP/2.0 505 bad SIP version\r\n", 0), 0U);
 }
 
