@@ -31,9 +31,9 @@ namespace providers::sim {
 class SimProvider;
 }
 namespace detail {
-struct RuntimeCore;
+class Backend;
+class EmbeddedBackend;
 struct AppCore;
-struct LineRef;
 }  // namespace detail
 
 /** A line device as the runtime offers it. */
@@ -88,12 +88,13 @@ class Runtime {
   providers::sim::SimProvider* simulation() const;
 
   /** @cond internal */
-  explicit Runtime(std::unique_ptr<detail::RuntimeCore> core);
-  detail::RuntimeCore& core() const { return *core_; }
+  explicit Runtime(std::unique_ptr<detail::Backend> backend);
+  detail::Backend& backend() const { return *backend_; }
   /** @endcond */
 
  private:
-  std::unique_ptr<detail::RuntimeCore> core_;
+  std::unique_ptr<detail::Backend> backend_;
+  detail::EmbeddedBackend* embedded_ = nullptr;  // set when the engine is in this process
 };
 
 class App;

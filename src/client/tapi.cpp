@@ -4,51 +4,10 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "client/runtime_core.hpp"
+#include "client/embedded_backend.hpp"
 
 namespace tapi {
 namespace detail {
-
-RuntimeCore::RuntimeCore(EngineOptions opts) : options(std::move(opts)) {
-  if (options.simulatedClock) {
-    sim = std::make_unique<base::SimLoop>();
-  } else {
-    asio = std::make_unique<base::AsioLoop>();
-  }
-  std::vector<providers::sim::LineConfig> lines;
-  for (std::uint32_t i = 0; i < options.simulatedLines; ++i) {
-    lines.push_back({"sim/" + std::to_string(i), std::to_string(100 + i)});
-  }
-  provider = std::make_unique<providers::sim::SimProvider>(loop(), std::move(lines));
-  engine::Config config;
-  config.ownerlessGrace = options.ownerlessGrace;
-  config.idleReclaimAfter = options.idleReclaimAfter;
-  config.noAnswerTimeout = options.noAnswerTimeout;
-  config.maxDuration = options.maxDuration;
-  config.onCallReleased = options.onCallReleased;
-  engine = std::make_unique<engine::Engine>(loop(), *provider, std::move(config));
-  if (asio) {
-    asio->start();
-  }
-}
-
-RuntimeCore::~RuntimeCore() {
-  invoke([this] {
-    if (!engineShutDown) {
-      engine->shutdownAll();
-      engineShutDown = true;
-    }
-  });
-  if (asio) {
-    // Let the work posted by the shutdown (deferred deletions) run, then stop the loop.
-    invoke([] {});
-    asio->stop();
-  } else {
-    sim->runUntilIdle();
-  }
-  engine.reset();
-  provider.reset();
-}
 
 /** Wakes waitMessage() when the engine queues a message; shared with the loop's callback. */
 struct Signal {
@@ -64,13 +23,13 @@ struct AppCore {
   std::atomic<bool> alive{true};
   std::shared_ptr<Signal> signal = std::make_shared<Signal>();
 
-  RuntimeCore& rt() const { return runtime->core(); }
+  Backend& be() const { return runtime->backend(); }
 
   Result<void> shutdown() {
     if (!alive.exchange(false)) {
       return LineErr::InvalAppHandle;
     }
-    return rt().invoke([this] { return rt().engine->shutdown(hLineApp); });
+    return be().shutdown(hLineApp);
   }
   ~AppCore() { (void)shutdown(); }
 };
@@ -80,51 +39,34 @@ struct AppCore {
 // ----------------------------------------------------------------------------- Runtime
 
 std::shared_ptr<Runtime> Runtime::embedded(EngineOptions options) {
-  return std::make_shared<Runtime>(std::make_unique<detail::RuntimeCore>(std::move(options)));
+  return std::make_shared<Runtime>(std::make_unique<detail::EmbeddedBackend>(std::move(options)));
 }
 
-Runtime::Runtime(std::unique_ptr<detail::RuntimeCore> core) : core_(std::move(core)) {}
+Runtime::Runtime(std::unique_ptr<detail::Backend> backend)
+    : backend_(std::move(backend)),
+      embedded_(dynamic_cast<detail::EmbeddedBackend*>(backend_.get())) {}
 Runtime::~Runtime() = default;
 
-std::vector<LineDevice> Runtime::lines() const {
-  auto infos = core_->invoke([this] { return core_->engine->lines(); });
-  std::vector<LineDevice> out;
-  for (const auto& i : infos) {
-    out.push_back(LineDevice{i.deviceId, i.name, i.address, i.devCapFlags, i.maxUserUserInfo});
-  }
-  return out;
-}
-
-EngineStats Runtime::stats() const {
-  return core_->invoke([this] { return core_->engine->stats(); });
-}
-
-std::vector<LeakEntry> Runtime::leakReport() const {
-  return core_->invoke([this] { return core_->engine->leakReport(); });
-}
-
-void Runtime::shutdownEngine() {
-  core_->invoke([this] {
-    if (!core_->engineShutDown) {
-      core_->engine->shutdownAll();
-      core_->engineShutDown = true;
-    }
-  });
-}
+std::vector<LineDevice> Runtime::lines() const { return backend_->lines(); }
+EngineStats Runtime::stats() const { return backend_->stats(); }
+std::vector<LeakEntry> Runtime::leakReport() const { return backend_->leakReport(); }
+void Runtime::shutdownEngine() { backend_->shutdownEngine(); }
 
 void Runtime::runUntilIdle() {
-  if (core_->sim) {
-    core_->sim->runUntilIdle();
+  if (embedded_ != nullptr && embedded_->simLoop() != nullptr) {
+    embedded_->simLoop()->runUntilIdle();
   }
 }
 
 void Runtime::advance(std::chrono::nanoseconds d) {
-  if (core_->sim) {
-    core_->sim->advance(d);
+  if (embedded_ != nullptr && embedded_->simLoop() != nullptr) {
+    embedded_->simLoop()->advance(d);
   }
 }
 
-providers::sim::SimProvider* Runtime::simulation() const { return core_->provider.get(); }
+providers::sim::SimProvider* Runtime::simulation() const {
+  return embedded_ != nullptr ? embedded_->provider() : nullptr;
+}
 
 // ----------------------------------------------------------------------------- App
 
@@ -136,22 +78,19 @@ Result<App> App::initialize(std::shared_ptr<Runtime> runtime, AppOptions options
   core->runtime = std::move(runtime);
   core->signal->user = std::move(options.notify);
   std::weak_ptr<detail::Signal> weak = core->signal;
-  engine::AppParams params;
-  params.name = std::move(options.name);
-  params.apiVersion = options.apiVersion;
-  params.notify = [weak] {
-    if (auto s = weak.lock()) {
+  auto notify = [weak] {
+    if (auto sig = weak.lock()) {
       {
-        std::lock_guard lock(s->mutex);
-        ++s->generation;
+        std::lock_guard lock(sig->mutex);
+        ++sig->generation;
       }
-      s->cv.notify_all();
-      if (s->user) {
-        s->user();
+      sig->cv.notify_all();
+      if (sig->user) {
+        sig->user();
       }
     }
   };
-  auto r = core->rt().invoke([&] { return core->rt().engine->initialize(std::move(params)); });
+  auto r = core->be().initialize(options.name, options.apiVersion, std::move(notify));
   if (!r) {
     core->alive = false;
     return fail(r.error());
@@ -188,14 +127,7 @@ Result<Line> App::open(std::uint32_t deviceId, std::uint32_t privileges, const O
   if (!core_ || !core_->alive) {
     return LineErr::InvalAppHandle;
   }
-  engine::LineOpenParams p;
-  p.deviceId = deviceId;
-  p.privileges = privileges;
-  p.mediaModes = o.mediaModes;
-  p.apiVersion = o.apiVersion;
-  p.noAnswerTimeout = o.noAnswerTimeout;
-  p.maxDuration = o.maxDuration;
-  auto r = core_->rt().invoke([&] { return core_->rt().engine->open(core_->hLineApp, p); });
+  auto r = core_->be().open(core_->hLineApp, detail::OpenRequest{deviceId, privileges, o});
   if (!r) {
     return fail(r.error());
   }
@@ -206,7 +138,7 @@ std::optional<Message> App::nextMessage() {
   if (!core_ || !core_->alive) {
     return std::nullopt;
   }
-  auto r = core_->rt().invoke([&] { return core_->rt().engine->getMessage(core_->hLineApp); });
+  auto r = core_->be().getMessage(core_->hLineApp);
   return r.ok() ? *r : std::nullopt;
 }
 
@@ -225,7 +157,7 @@ std::optional<Message> App::waitMessage(std::chrono::milliseconds timeout) {
     if (auto m = nextMessage()) {
       return m;
     }
-    if (core_->rt().sim || !core_->alive) {
+    if (core_->be().neverBlocks() || !core_->alive) {
       return std::nullopt;  // nothing would ever arrive while we wait on a simulated clock
     }
     std::unique_lock lock(sig.mutex);
@@ -274,20 +206,14 @@ Result<void> Line::close() {
   if (!app_->alive) {
     return LineErr::InvalLineHandle;
   }
-  return app_->rt().invoke([&] { return app_->rt().engine->close(app_->hLineApp, h); });
+  return app_->be().close(app_->hLineApp, h);
 }
 
 Result<MadeCall> Line::makeCall(const std::string& destination, const MakeCallOptions& options) {
   if (!app_ || !app_->alive || hLine_ == 0) {
     return LineErr::InvalLineHandle;
   }
-  engine::CallParams p;
-  p.userUserInfo = options.userUserInfo;
-  p.addressId = options.addressId;
-  p.noAnswerTimeout = options.noAnswerTimeout;
-  p.maxDuration = options.maxDuration;
-  auto r = app_->rt().invoke(
-      [&] { return app_->rt().engine->makeCall(app_->hLineApp, hLine_, destination, p); });
+  auto r = app_->be().makeCall(app_->hLineApp, hLine_, destination, options);
   if (!r) {
     return fail(r.error());
   }
@@ -298,9 +224,7 @@ Result<std::vector<Call>> Line::getNewCalls() {
   if (!app_ || !app_->alive || hLine_ == 0) {
     return LineErr::InvalLineHandle;
   }
-  auto r = app_->rt().invoke([&] {
-    return app_->rt().engine->getNewCalls(app_->hLineApp, hLine_, 0, CallSelect::Line);
-  });
+  auto r = app_->be().getNewCalls(app_->hLineApp, hLine_);
   if (!r) {
     return fail(r.error());
   }
@@ -342,20 +266,17 @@ std::uint32_t Call::release() noexcept { return std::exchange(hCall_, 0); }
 
 Result<std::uint32_t> Call::answer(std::string_view uui) {
   TAPI_CALL_GUARD();
-  return app_->rt().invoke(
-      [&] { return app_->rt().engine->answer(app_->hLineApp, hCall_, std::string(uui)); });
+  return app_->be().answer(app_->hLineApp, hCall_, std::string(uui));
 }
 
 Result<std::uint32_t> Call::accept(std::string_view uui) {
   TAPI_CALL_GUARD();
-  return app_->rt().invoke(
-      [&] { return app_->rt().engine->accept(app_->hLineApp, hCall_, std::string(uui)); });
+  return app_->be().accept(app_->hLineApp, hCall_, std::string(uui));
 }
 
 Result<std::uint32_t> Call::drop(std::uint32_t mode, std::string_view uui) {
   TAPI_CALL_GUARD();
-  return app_->rt().invoke(
-      [&] { return app_->rt().engine->drop(app_->hLineApp, hCall_, mode, std::string(uui)); });
+  return app_->be().drop(app_->hLineApp, hCall_, mode, std::string(uui));
 }
 
 Result<std::uint32_t> Call::disconnect(std::uint32_t dcCode) {
@@ -370,8 +291,7 @@ Result<std::uint32_t> Call::disconnect(std::uint32_t dcCode) {
 
 Result<void> Call::deallocate() {
   TAPI_CALL_GUARD();
-  auto r =
-      app_->rt().invoke([&] { return app_->rt().engine->deallocate(app_->hLineApp, hCall_); });
+  auto r = app_->be().deallocate(app_->hLineApp, hCall_);
   if (r.ok() || r.lineErr() == LineErr::InvalCallHandle) {
     hCall_ = 0;  // released now, or already gone (line closed, reclaimed)
   }
@@ -380,34 +300,27 @@ Result<void> Call::deallocate() {
 
 Result<CallRecord> Call::info() const {
   TAPI_CALL_GUARD();
-  auto r = app_->rt().invoke([&] { return app_->rt().engine->callInfo(app_->hLineApp, hCall_); });
-  if (!r) {
-    return fail(r.error());
-  }
-  return std::move(r->record);
+  return app_->be().callInfo(app_->hLineApp, hCall_);
 }
 
 Result<CallStatus> Call::status() const {
   TAPI_CALL_GUARD();
-  return app_->rt().invoke([&] { return app_->rt().engine->callStatus(app_->hLineApp, hCall_); });
+  return app_->be().callStatus(app_->hLineApp, hCall_);
 }
 
 Result<void> Call::setAppSpecific(std::uint32_t value) {
   TAPI_CALL_GUARD();
-  return app_->rt().invoke(
-      [&] { return app_->rt().engine->setAppSpecific(app_->hLineApp, hCall_, value); });
+  return app_->be().setAppSpecific(app_->hLineApp, hCall_, value);
 }
 
 Result<void> Call::setPrivilege(Privilege privilege) {
   TAPI_CALL_GUARD();
-  return app_->rt().invoke(
-      [&] { return app_->rt().engine->setCallPrivilege(app_->hLineApp, hCall_, privilege); });
+  return app_->be().setCallPrivilege(app_->hLineApp, hCall_, privilege);
 }
 
 Result<void> Call::handoff(const std::string& target, std::uint32_t mediaMode) {
   TAPI_CALL_GUARD();
-  return app_->rt().invoke(
-      [&] { return app_->rt().engine->handoff(app_->hLineApp, hCall_, target, mediaMode); });
+  return app_->be().handoff(app_->hLineApp, hCall_, target, mediaMode);
 }
 
 #undef TAPI_CALL_GUARD
