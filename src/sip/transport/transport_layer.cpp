@@ -1,0 +1,237 @@
+#include "sip/transport/transport_layer.hpp"
+
+#include <algorithm>
+
+namespace tapi::sip::transport {
+
+namespace {
+
+// Via hosts keep IPv6 brackets; addresses do not.
+std::string_view stripBrackets(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    return host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+std::optional<boost::asio::ip::address> toAddress(std::string_view host) {
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(std::string(stripBrackets(host)), ec);
+  if (ec) {
+    return std::nullopt;
+  }
+  return a;
+}
+
+std::error_code noRoute() { return std::make_error_code(std::errc::host_unreachable); }
+std::error_code noTransport() { return std::make_error_code(std::errc::address_family_not_supported); }
+
+}  // namespace
+
+std::string_view toString(LayerDrop d) noexcept {
+  switch (d) {
+    case LayerDrop::ParseErrorDropped:
+      return "ParseErrorDropped";
+    case LayerDrop::ResponseViaMismatch:
+      return "ResponseViaMismatch";
+    case LayerDrop::NoRouteForResponse:
+      return "NoRouteForResponse";
+    case LayerDrop::NoTransport:
+      return "NoTransport";
+    case LayerDrop::Count_:
+      return "Count_";
+  }
+  return "?";
+}
+
+Result<std::pair<Protocol, Destination>> responseDestination(const message::Via& via, const Arrival& arrival) {
+  Protocol proto = arrival.protocol;
+  // The Via says what the client used; the arrival protocol is the fallback for odd tokens.
+  (void)parseProtocol(via.transport, &proto);
+  const std::uint16_t sentByPort = via.port.value_or(defaultPort(proto));
+  if (isReliable(proto)) {
+    if (arrival.transport != nullptr && arrival.connection != 0 && arrival.transport->isOpen(arrival.connection)) {
+      return std::make_pair(proto, Destination{arrival.source, arrival.connection});
+    }
+    // The connection is gone: open a new one to received (else sent-by), sent-by port.
+    const auto host = toAddress(via.received.empty() ? via.host : via.received);
+    if (!host) {
+      return fail(noRoute());
+    }
+    return std::make_pair(proto, Destination{Endpoint{*host, sentByPort}, 0});
+  }
+  if (!via.maddr.empty()) {
+    const auto host = toAddress(via.maddr);
+    if (!host) {
+      return fail(noRoute());
+    }
+    return std::make_pair(proto, Destination{Endpoint{*host, via.port.value_or(5060)}, 0});
+  }
+  const auto host = toAddress(via.received.empty() ? via.host : via.received);
+  if (!host) {
+    return fail(noRoute());
+  }
+  if (via.rport) {
+    return std::make_pair(proto, Destination{Endpoint{*host, *via.rport}, 0});
+  }
+  return std::make_pair(proto, Destination{Endpoint{*host, via.port.value_or(5060)}, 0});
+}
+
+int stampReceived(message::SipMessage& request, const Endpoint& source) {
+  const message::Via& via = request.topVia();
+  const bool wantsRport = via.hasRport;
+  const bool rportEmpty = wantsRport && !via.rport;
+  const auto sentBy = toAddress(via.host);
+  // RFC 3581 §4: with rport present, received is added even when it equals sent-by.
+  const bool addReceived = wantsRport || !sentBy || *sentBy != source.address;
+  int did = 0;
+  if (addReceived) {
+    const std::string ip = source.address.to_string();
+    if (request.setTopViaParam("received", ip).ok()) {
+      did |= 1;
+    }
+  }
+  if (rportEmpty) {
+    const std::string port = std::to_string(source.port);
+    if (request.setTopViaParam("rport", port).ok()) {
+      did |= 2;
+    }
+  }
+  return did;
+}
+
+TransportLayer::TransportLayer(message::ParseLimits limits) : limits_(limits) {}
+
+TransportLayer::~TransportLayer() {
+  for (Transport* t : transports_) {
+    t->setSink(nullptr);
+  }
+}
+
+void TransportLayer::addTransport(Transport& transport) {
+  transports_.push_back(&transport);
+  transport.setSink(this);
+}
+
+void TransportLayer::removeTransport(Transport& transport) {
+  transport.setSink(nullptr);
+  transports_.erase(std::remove(transports_.begin(), transports_.end(), &transport), transports_.end());
+}
+
+Transport* TransportLayer::pick(Protocol protocol, const boost::asio::ip::address& dest) const {
+  for (Transport* t : transports_) {
+    if (t->protocol() == protocol && t->localEndpoint().address.is_v6() == dest.is_v6()) {
+      return t;
+    }
+  }
+  return nullptr;
+}
+
+Result<Route> TransportLayer::prepareRequest(message::SipMessage& request, const Target& target,
+                                             std::string_view branch) {
+  Transport* t = pick(target.protocol, target.endpoint.address);
+  if (t == nullptr) {
+    count(LayerDrop::NoTransport);
+    return fail(noTransport());
+  }
+  const Endpoint local = t->localEndpoint();
+  std::string via = "SIP/2.0/";
+  via += toString(target.protocol);
+  via += ' ';
+  via += local.toString();
+  via += ";rport;branch=";
+  via += branch;
+  auto replaced = request.replaceHeader("Via", via);
+  if (!replaced) {
+    return fail(replaced.error());
+  }
+  return Route{t, Destination{target.endpoint, 0}};
+}
+
+Result<Route> TransportLayer::routeResponse(const message::Via& requestTopVia, const Arrival& arrival) {
+  auto dest = responseDestination(requestTopVia, arrival);
+  if (!dest) {
+    count(LayerDrop::NoRouteForResponse);
+    return fail(dest.error());
+  }
+  // Prefer the transport the request came on (same socket: what NATs expect, RFC 3581).
+  Transport* t = arrival.transport;
+  if (t == nullptr || t->protocol() != dest->first ||
+      t->localEndpoint().address.is_v6() != dest->second.endpoint.address.is_v6()) {
+    t = pick(dest->first, dest->second.endpoint.address);
+  }
+  if (t == nullptr) {
+    count(LayerDrop::NoTransport);
+    return fail(noTransport());
+  }
+  return Route{t, dest->second};
+}
+
+void TransportLayer::send(const Route& route, std::string bytes, SendDone done) {
+  route.transport->send(route.destination, std::move(bytes), std::move(done));
+}
+
+Result<void> TransportLayer::sendStateless(const message::SipMessage& response, const Arrival& arrival,
+                                           SendDone done) {
+  auto route = routeResponse(response.topVia(), arrival);
+  if (!route) {
+    return fail(route.error());
+  }
+  send(*route, response.serialize(), std::move(done));
+  return {};
+}
+
+void TransportLayer::onPacket(Transport& from, ReceivedPacket&& packet) {
+  Arrival arrival{&from, packet.protocol, packet.source, packet.local, packet.connection};
+  auto parsed = message::parse(packet.bytes, limits_);
+  if (!parsed) {
+    message::ParseError why{};
+    if (message::toParseError(parsed.error(), &why)) {
+      stats_.parse.countRejected(why);
+    }
+    auto decision = message::decideOnBadInput(packet.bytes, parsed.error(), limits_);
+    switch (decision.action) {
+      case message::BadInputAction::Respond400:
+        // Nothing parsed reliably enough to route by Via: answer where it came from.
+        ++stats_.answered400;
+        ++stats_.parse.answered400;
+        from.send(Destination{packet.source, packet.connection}, std::move(decision.response), nullptr);
+        return;
+      case message::BadInputAction::Drop:
+        ++stats_.parse.dropped;
+        count(LayerDrop::ParseErrorDropped);
+        return;
+    }
+    return;
+  }
+  ++stats_.parse.accepted;
+  message::SipMessage msg = std::move(*parsed);
+  if (msg.isRequest()) {
+    ++stats_.requestsIn;
+    const int did = stampReceived(msg, packet.source);
+    stats_.receivedAdded += (did & 1) ? 1 : 0;
+    stats_.rportFilled += (did & 2) ? 1 : 0;
+  } else {
+    ++stats_.responsesIn;
+    // §18.1.2: a response whose top Via is not what we put there is not for us.
+    const message::Via& via = msg.topVia();
+    Protocol proto = packet.protocol;
+    const bool knownProto = parseProtocol(via.transport, &proto);
+    const auto host = toAddress(via.host);
+    const std::uint16_t port = via.port.value_or(defaultPort(proto));
+    const bool ours = knownProto && std::any_of(transports_.begin(), transports_.end(), [&](Transport* t) {
+                        const Endpoint l = t->localEndpoint();
+                        return t->protocol() == proto && l.port == port &&
+                               (l.address.is_unspecified() || (host && *host == l.address));
+                      });
+    if (!ours) {
+      count(LayerDrop::ResponseViaMismatch);
+      return;
+    }
+  }
+  if (sink_ != nullptr) {
+    sink_->onMessage(IncomingMessage{std::move(msg), arrival});
+  }
+}
+
+}  // namespace tapi::sip::transport
