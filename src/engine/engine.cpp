@@ -1441,6 +1441,16 @@ EngineStats Engine::stats() const {
   return s;
 }
 
+std::vector<CallRecord> Engine::callRecords() const {
+  std::vector<CallRecord> out;
+  calls_.forEach([&](CallH, const Call& c) {
+    if (!c.deleting && c.announced) {
+      out.push_back(c.record);
+    }
+  });
+  return out;
+}
+
 std::vector<LeakEntry> Engine::leakReport() const {
   std::vector<LeakEntry> out;
   const base::TimePoint now = loop_.now();

@@ -133,6 +133,8 @@ class Engine final : private spi::Events {
   void shutdownAll();
 
   EngineStats stats() const;
+  /** Records of every call not yet released (live, or ended with handles still held). */
+  std::vector<CallRecord> callRecords() const;
   /** Everything still held (apps, lines, handles, calls, requests). */
   std::vector<LeakEntry> leakReport() const;
 
