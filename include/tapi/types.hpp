@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tapi {
@@ -72,6 +73,8 @@ inline constexpr std::uint32_t FdnRestrict = 0x00200000;
 
 /** The LINEDISCONNECTMODE_ name of a single mode bit ("NORMAL"), or "0x..." otherwise. */
 std::string disconnectModeName(std::uint32_t mode);
+/** The mode named `name` ("BUSY", case-insensitive, with or without the prefix). */
+std::optional<std::uint32_t> disconnectModeFromName(std::string_view name);
 
 /**
  * The mode an application of `apiVersion` may be shown (TAPI: a mode newer than the

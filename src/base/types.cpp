@@ -58,6 +58,23 @@ std::string disconnectModeName(std::uint32_t mode) {
   return buf;
 }
 
+std::optional<std::uint32_t> disconnectModeFromName(std::string_view name) {
+  std::string upper;
+  for (char c : name) {
+    upper += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  }
+  constexpr std::string_view kPrefix = "LINEDISCONNECTMODE_";
+  if (upper.starts_with(kPrefix)) {
+    upper.erase(0, kPrefix.size());
+  }
+  for (std::uint32_t bit = 1; bit != 0 && bit <= disconnect::FdnRestrict; bit <<= 1) {
+    if (disconnectModeName(bit) == upper) {
+      return bit;
+    }
+  }
+  return std::nullopt;
+}
+
 std::uint32_t downMapDisconnectMode(std::uint32_t mode, std::uint32_t apiVersion) noexcept {
   // Modes from NUMBERCHANGED (0x2000) upward were added in TAPI 2.0; NODIALTONE in 1.4.
   constexpr std::uint32_t kModesSince20 = ~std::uint32_t{disconnect::NumberChanged - 1};
