@@ -167,6 +167,11 @@ void Engine::announceNewHandle(Call& c, const Holder& h) {
 }
 
 void Engine::countHolders(Call& c) {
+  if (c.state == CallState::Idle) {
+    // The counts are post-connection data: they freeze when the call ends, so the record
+    // written at release says who held the call, not the 0/0 left once every handle went.
+    return;
+  }
   std::uint32_t owners = 0;
   std::uint32_t monitors = 0;
   for (const Holder& h : c.holders) {
@@ -341,7 +346,7 @@ void Engine::onLineClosed(std::uint32_t deviceId) {
       m.callbackInstance = o->callbackInstance;
       enqueue(o->app, m);
     }
-    closeLineOpen(oh, ReleaseCause::LineClose);
+    closeLineOpen(oh, ReleaseCause::LineForcedClose);
   }
 }
 
@@ -470,6 +475,9 @@ void Engine::onRequestComplete(spi::RequestId id, Result<void> result) {
     case RequestKind::Internal:
       if (!result.ok() && c != nullptr) {
         c->pendingEnd.reset();  // the drop did not happen: the call goes on
+        if (req.uuiBefore) {
+          c->record.uuiSent = *req.uuiBefore;
+        }
         if (req.kind == RequestKind::Internal) {
           log("engine drop of call " + std::to_string(c->record.callId) + " failed: " +
               lineErrName(result.lineErr()));
@@ -480,6 +488,11 @@ void Engine::onRequestComplete(spi::RequestId id, Result<void> result) {
       }
       return;
     case RequestKind::Answer:
+      if (!result.ok() && c != nullptr && req.uuiBefore) {
+        c->record.uuiSent = *req.uuiBefore;  // the answer (and its UUI) never went out
+      }
+      reply();
+      return;
     case RequestKind::Accept:
     case RequestKind::LocalDrop:
       reply();
@@ -575,6 +588,7 @@ Result<spi::RequestId> Engine::answer(std::uint32_t hLineApp, std::uint32_t hCal
     return fail(pr.error());
   }
   if (!uui.empty()) {
+    requests_[rid].uuiBefore = c->record.uuiSent;
     c->record.uuiSent = uui;
   }
   if (const App* app = apps_.get(h->app)) {
@@ -655,7 +669,9 @@ Result<spi::RequestId> Engine::drop(std::uint32_t hLineApp, std::uint32_t hCall,
     c->pendingEnd = previous;
     return fail(pr.error());
   }
-  if (!uui.empty()) {
+  if (!uui.empty() && c->state != CallState::Disconnected) {
+    // Clearing a call the far end already ended sends nothing (no BYE follows a BYE).
+    requests_[rid].uuiBefore = c->record.uuiSent;
     c->record.uuiSent = uui;
   }
   return rid;
@@ -784,6 +800,7 @@ Result<void> Engine::setCallPrivilege(std::uint32_t hLineApp, std::uint32_t hCal
   }
   if (privilege == Privilege::Owner) {
     cancelTimer(c->ownerlessTimer);
+    c->ownerlessWhy = {};  // owned again: no longer a reason to end it
   }
   return {};
 }
@@ -868,6 +885,7 @@ Result<void> Engine::handoff(std::uint32_t hLineApp, std::uint32_t hCall,
     announceNewHandle(*c, c->holders.back());
   }
   cancelTimer(c->ownerlessTimer);
+  c->ownerlessWhy = {};  // owned again: no longer a reason to end it
   if (c->state != CallState::Idle) {
     // Tell everyone else (not the handing-off app, not the target) about the new owner.
     for (const Holder& x : c->holders) {
@@ -1027,6 +1045,13 @@ spi::EngineCallId Engine::onNewCall(std::uint32_t deviceId, spi::ProviderCallId 
   c->record.states.push_back(StateVisit{info.initialState, 0, c->stateEntry});
   c->record.offeringOrDialing = c->stateEntry;
   c->maxDuration = config_.maxDuration;
+  for (const Holder& h : holders) {
+    // The owner's lineOpen override applies to inbound calls as it does to outbound ones.
+    if (const LineOpen* o = opens_.get(h.line);
+        o != nullptr && h.privilege == Privilege::Owner && o->maxDuration) {
+      c->maxDuration = o->maxDuration;
+    }
+  }
   for (Holder& h : holders) {
     App* app = apps_.get(h.app);
     h.hCall = app->calls.insert(ch);
@@ -1124,7 +1149,12 @@ void Engine::onCallInfo(spi::EngineCallId id, const spi::CallInfoUpdate& u) {
     bits |= callinfostate::UserUserInfo;
   }
   if (u.cause) {
+    // An update without the provider's own reference keeps the one the call came with.
+    const std::string callRef = c->record.cause.callRef;
     c->record.cause = *u.cause;
+    if (c->record.cause.callRef.empty()) {
+      c->record.cause.callRef = callRef;
+    }
   }
   if (u.endHint) {
     c->endHint = u.endHint;
@@ -1207,7 +1237,6 @@ void Engine::transition(Call& c, CallState state, std::uint32_t mode) {
   }
   if (state == CallState::Idle && !c.idleReported) {
     c.idleReported = true;
-    countHolders(c);
     if (config_.onCallIdle) {
       config_.onCallIdle(c.record);
     }
@@ -1259,6 +1288,9 @@ Termination Engine::terminationFor(ReleaseCause cause, const std::string& app, b
                                      "the last handle was released"};
     case ReleaseCause::LineClose:
       return Termination{TerminationOrigin::LineClose, p, app, "the line was closed"};
+    case ReleaseCause::LineForcedClose:
+      return Termination{TerminationOrigin::LineClose, Policy::None, "",
+                         "the provider closed the line"};
     case ReleaseCause::AppShutdown:
       return Termination{TerminationOrigin::AppShutdown, p, app, "the application shut down"};
     case ReleaseCause::Reclaim:
@@ -1279,11 +1311,23 @@ void Engine::releaseHolder(Call& c, std::size_t index, ReleaseCause cause) {
   if (app != nullptr) {
     app->calls.erase(h.hCall);
   }
-  countHolders(c);
   if (c.holders.empty()) {
-    finishCall(c, terminationFor(cause, appName, false));
+    // The release that ends the call is not counted down (the record keeps who held it).
+    // A call already left without an owner ends for that reason (e.g. its owner
+    // deallocated it and the monitor let go during the grace period), not because the
+    // last monitor released a handle.
+    const bool ownerless =
+        c.ownerlessWhy.origin != TerminationOrigin::None && c.state != CallState::Idle;
+    finishCall(c, ownerless ? c.ownerlessWhy : terminationFor(cause, appName, false));
     return;
   }
+  if (cause == ReleaseCause::LineForcedClose || cause == ReleaseCause::EngineShutdown) {
+    // Every handle on the line goes void in the same step (LINE_CLOSE): no owner/monitor
+    // count change is reported on handles about to vanish, and no ownerless grace starts
+    // for a call that is being released anyway.
+    return;
+  }
+  countHolders(c);
   if (c.state == CallState::Idle || !c.announced) {
     return;
   }

@@ -146,7 +146,14 @@ class Engine final : private spi::Events {
   using OpenH = base::Handle<LineOpen>;
   using CallH = base::Handle<Call>;
 
-  enum class ReleaseCause : std::uint8_t { Deallocate, LineClose, AppShutdown, Reclaim, EngineShutdown };
+  enum class ReleaseCause : std::uint8_t {
+    Deallocate,
+    LineClose,        // the app closed its line
+    LineForcedClose,  // the provider took the line away (LINE_CLOSE to every opener)
+    AppShutdown,
+    Reclaim,
+    EngineShutdown,
+  };
   enum class RequestKind : std::uint8_t { MakeCall, Answer, Accept, Drop, LocalDrop, Internal };
 
   struct App {
@@ -216,6 +223,9 @@ class Engine final : private spi::Events {
     OpenH line;
     std::uint32_t hCall = 0;
     bool suppressed = false;
+    // The call's uuiSent before this request recorded its user-user info: restored if the
+    // request fails, since nothing was sent then.
+    std::optional<std::string> uuiBefore;
   };
 
   // spi::Events

@@ -153,7 +153,8 @@ Result<void> SimProvider::answer(spi::RequestId id, spi::ProviderCallId callId,
     completeLater(*c, id, LineErr::OperationFailed, c->script.requestLatency);
     return {};
   }
-  report(*c, CallState::Connected, 0);
+  // Connected like a scripted answer: LINECONNECTEDMODE_ACTIVE (never a mode of 0).
+  report(*c, CallState::Connected, 1 /* LINECONNECTEDMODE_ACTIVE */);
   completeLater(*c, id, Result<void>{}, c->script.requestLatency);
   // An inbound script waiting for the answer continues from here.
   if (c->nextStep < c->script.steps.size() &&
