@@ -4,7 +4,9 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
+#include <type_traits>
 
 namespace tapi::sip::message {
 
@@ -107,6 +109,49 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   }
   return true;
 }
+
+/**
+ * Case-insensitive compare of a canonical name (letters and '-' only) with input: eight
+ * bytes at a time with the ASCII case bit forced on both sides. Forcing that bit maps
+ * only upper-case letters onto lower-case ones, and CR onto '-', so CR is checked apart.
+ */
+constexpr bool nameEquals(std::string_view canonical, std::string_view in) noexcept {
+  if (canonical.size() != in.size()) return false;
+  if (std::is_constant_evaluated()) return iequals(canonical, in);
+  constexpr std::uint64_t kCaseBits = 0x2020202020202020ULL;
+  const std::size_t n = in.size();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    std::memcpy(&a, canonical.data() + i, 8);
+    std::memcpy(&b, in.data() + i, 8);
+    if ((a | kCaseBits) != (b | kCaseBits)) return false;
+  }
+  for (; i < n; ++i) {
+    if ((canonical[i] | 0x20) != (in[i] | 0x20)) return false;
+  }
+  return std::memchr(in.data(), '\r', n) == nullptr;
+}
+
+/** Table entries grouped by lower-case first letter, so a lookup compares a handful. */
+struct NameBuckets {
+  static constexpr std::size_t kPerBucket = 12;
+  std::array<std::array<std::uint8_t, kPerBucket>, 26> index{};
+  std::array<std::uint8_t, 26> count{};
+};
+
+constexpr NameBuckets makeNameBuckets() {
+  NameBuckets b;
+  for (std::size_t i = 0; i < kHeaderNames.size(); ++i) {
+    const char c = asciiLower(kHeaderNames[i].name[0]);
+    const auto k = static_cast<std::size_t>(c - 'a');
+    b.index[k][b.count[k]++] = static_cast<std::uint8_t>(i);  // overflow fails to compile
+  }
+  return b;
+}
+
+inline constexpr NameBuckets kNameBuckets = makeNameBuckets();
 }  // namespace detail
 
 /**
@@ -121,8 +166,13 @@ constexpr HeaderId lookupHeader(std::string_view name) noexcept {
     }
     return HeaderId::Other;
   }
-  for (const auto& e : detail::kHeaderNames) {
-    if (detail::iequals(e.name, name)) return e.id;
+  if (name.empty()) return HeaderId::Other;
+  const char first = detail::asciiLower(name[0]);
+  if (first < 'a' || first > 'z') return HeaderId::Other;
+  const auto k = static_cast<std::size_t>(first - 'a');
+  for (std::size_t i = 0; i < detail::kNameBuckets.count[k]; ++i) {
+    const auto& e = detail::kHeaderNames[detail::kNameBuckets.index[k][i]];
+    if (detail::nameEquals(e.name, name)) return e.id;
   }
   return HeaderId::Other;
 }

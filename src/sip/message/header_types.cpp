@@ -68,16 +68,7 @@ bool scanParams(std::string_view s, std::size_t& pos, bool allowLws) noexcept {
   }
 }
 
-bool isUserChar(char c) noexcept {
-  if (isAlnum(c)) return true;
-  switch (c) {
-    case '-': case '_': case '.': case '!': case '~': case '*': case '\'': case '(': case ')':
-    case '&': case '=': case '+': case '$': case ',': case ';': case '?': case '/':
-      return true;
-    default:
-      return false;
-  }
-}
+bool isUserChar(char c) noexcept { return detail::hasClass(c, detail::kUser); }
 
 /** Check unreserved/escaped text; escapes must be %HH. */
 bool validEscaped(std::string_view s, bool (*allowed)(char)) noexcept {
@@ -93,9 +84,9 @@ bool validEscaped(std::string_view s, bool (*allowed)(char)) noexcept {
   return true;
 }
 
-bool isPasswordChar(char c) noexcept { return isUserChar(c) && c != ';' && c != '?' && c != '/'; }
+bool isPasswordChar(char c) noexcept { return detail::hasClass(c, detail::kPassword); }
 
-bool isHostChar(char c) noexcept { return isAlnum(c) || c == '-' || c == '.'; }
+bool isHostChar(char c) noexcept { return detail::hasClass(c, detail::kHost); }
 
 /** Parse host[:port] at s[pos]; IPv6 references keep their brackets. */
 bool parseHostPort(std::string_view s, std::size_t& pos, bool allowLws, std::string_view* host,
@@ -162,10 +153,7 @@ bool parseSipUri(std::string_view rest, Uri& u) noexcept {
   return p == rest.size();
 }
 
-bool isTelChar(char c) noexcept {
-  return isAlnum(c) || c == '+' || c == '-' || c == '.' || c == '(' || c == ')' || c == '*' ||
-         c == '#';
-}
+bool isTelChar(char c) noexcept { return detail::hasClass(c, detail::kTel); }
 
 bool parseTelUri(std::string_view rest, Uri& u) noexcept {
   std::size_t p = 0;
@@ -259,6 +247,9 @@ std::size_t nextElementEnd(std::string_view value, std::size_t pos) noexcept {
   bool inQuotes = false;
   int angle = 0;
   for (std::size_t i = pos; i < value.size(); ++i) {
+    // Most bytes are ordinary: skip them with one table lookup each.
+    while (i < value.size() && !hasClass(value[i], kSplit)) ++i;
+    if (i >= value.size()) break;
     const char c = value[i];
     if (inQuotes) {
       if (c == '\\') {
@@ -295,33 +286,31 @@ std::string_view trimLws(std::string_view s) noexcept {
 
 // ---- URI -------------------------------------------------------------------------------
 
-tapi::Result<Uri> parseUri(std::string_view text) {
-  const auto bad = fail(make_error_code(ParseError::BadRequestUri));
-  Uri u;
+bool detail::parseUriInto(std::string_view text, Uri& u) {
+  u = Uri{};
   u.text = text;
   const std::size_t colon = text.find(':');
-  if (colon == npos || colon == 0 || !detail::isAlpha(text[0])) return bad;
+  if (colon == npos || colon == 0 || !detail::isAlpha(text[0])) return false;
   for (std::size_t i = 1; i < colon; ++i) {
     const char c = text[i];
-    if (!isAlnum(c) && c != '+' && c != '-' && c != '.') return bad;
+    if (!isAlnum(c) && c != '+' && c != '-' && c != '.') return false;
   }
   for (char c : text) {
-    const auto uc = static_cast<unsigned char>(c);
-    if (uc <= 0x20 || uc >= 0x7f || c == '<' || c == '>' || c == '"') return bad;
+    if (!detail::hasClass(c, detail::kUriChar)) return false;
   }
   u.schemeName = text.substr(0, colon);
   u.opaque = text.substr(colon + 1);
-  if (u.opaque.empty()) return bad;
+  if (u.opaque.empty()) return false;
   if (detail::iequals(u.schemeName, "sip") || detail::iequals(u.schemeName, "sips")) {
     u.scheme = u.schemeName.size() == 3 ? UriScheme::Sip : UriScheme::Sips;
-    if (!parseSipUri(u.opaque, u)) return bad;
+    if (!parseSipUri(u.opaque, u)) return false;
   } else if (detail::iequals(u.schemeName, "tel")) {
     u.scheme = UriScheme::Tel;
-    if (!parseTelUri(u.opaque, u)) return bad;
+    if (!parseTelUri(u.opaque, u)) return false;
   } else {
     u.scheme = UriScheme::Other;
   }
-  return u;
+return true;
 }
 
 // ---- name-addr / addr-spec -------------------------------------------------------------
@@ -341,20 +330,19 @@ std::string NameAddr::unquotedDisplayName() const {
   return out;
 }
 
-tapi::Result<NameAddr> parseNameAddr(std::string_view text, ParseError error) {
-  const auto bad = fail(make_error_code(error));
+bool detail::parseNameAddrInto(std::string_view text, NameAddr& na) {
   const std::string_view s = detail::trimLws(text);
-  if (s.empty()) return bad;
-  NameAddr na;
+  if (s.empty()) return false;
+  na = NameAddr{};
   na.text = s;
   std::size_t p = 0;
   bool nameAddr = false;
   if (s[0] == '"') {
     const std::size_t e = skipQuoted(s, 0);
-    if (e == npos) return bad;
+    if (e == npos) return false;
     na.displayName = s.substr(0, e);
     p = skipLws(s, e);
-    if (p >= s.size() || s[p] != '<') return bad;
+    if (p >= s.size() || s[p] != '<') return false;
     nameAddr = true;
   } else {
     std::size_t q = 0;
@@ -367,107 +355,127 @@ tapi::Result<NameAddr> parseNameAddr(std::string_view text, ParseError error) {
   }
   if (nameAddr) {
     const std::size_t close = s.find('>', p);
-    if (close == npos) return bad;
-    auto uri = parseUri(s.substr(p + 1, close - p - 1));
-    if (!uri) return bad;
-    na.uri = *uri;
+    if (close == npos) return false;
+    if (!parseUriInto(s.substr(p + 1, close - p - 1), na.uri)) return false;
     na.angleBrackets = true;
     p = close + 1;
   } else {
     // addr-spec: RFC 3261 §20 puts everything after the first ';' in the header.
     std::size_t e = 0;
     while (e < s.size() && s[e] != ';' && !isLws(s[e])) ++e;
-    auto uri = parseUri(s.substr(0, e));
-    if (!uri) return bad;
-    na.uri = *uri;
+    if (!parseUriInto(s.substr(0, e), na.uri)) return false;
     p = e;
   }
   const std::size_t paramsStart = skipLws(s, p);
   p = paramsStart;
-  if (!scanParams(s, p, true)) return bad;
+  if (!scanParams(s, p, true)) return false;
   na.params = ParamList(s.substr(paramsStart, p - paramsStart));
-  if (skipLws(s, p) != s.size()) return bad;
-  return na;
+  if (skipLws(s, p) != s.size()) return false;
+return true;
 }
 
 // ---- Via -------------------------------------------------------------------------------
 
-tapi::Result<Via> parseVia(std::string_view text) {
-  const auto bad = fail(make_error_code(ParseError::BadVia));
+bool detail::parseViaInto(std::string_view text, Via& v) {
   const std::string_view s = detail::trimLws(text);
-  Via v;
+  v = Via{};
   v.text = s;
   std::size_t p = tokenEnd(s, 0);
-  if (p == 0) return bad;
+  if (p == 0) return false;
   v.protocolName = s.substr(0, p);
   std::string_view* parts[2] = {&v.protocolVersion, &v.transport};
   for (std::string_view* part : parts) {
     p = skipLws(s, p);
-    if (p >= s.size() || s[p] != '/') return bad;
+    if (p >= s.size() || s[p] != '/') return false;
     p = skipLws(s, p + 1);
     const std::size_t e = tokenEnd(s, p);
-    if (e == p) return bad;
+    if (e == p) return false;
     *part = s.substr(p, e - p);
     p = e;
   }
   const std::size_t hostStart = skipLws(s, p);
-  if (hostStart == p) return bad;
+  if (hostStart == p) return false;
   p = hostStart;
-  if (!parseHostPort(s, p, true, &v.host, &v.port)) return bad;
+  if (!parseHostPort(s, p, true, &v.host, &v.port)) return false;
   const std::size_t paramsStart = skipLws(s, p);
   p = paramsStart;
-  if (!scanParams(s, p, true)) return bad;
+  if (!scanParams(s, p, true)) return false;
   v.params = ParamList(s.substr(paramsStart, p - paramsStart));
   p = skipLws(s, p);
   if (p < s.size() && s[p] == '(') {
     // RFC 3261 allows a trailing comment; nested parentheses are not worth supporting.
     const std::size_t close = s.find(')', p);
-    if (close == npos) return bad;
+    if (close == npos) return false;
     p = skipLws(s, close + 1);
   }
-  if (p != s.size()) return bad;
+  if (p != s.size()) return false;
   for (const Param& prm : v.params) {
     if (detail::iequals(prm.name, "branch")) {
-      if (!prm.hasValue || prm.value.empty()) return bad;
+      if (!prm.hasValue || prm.value.empty()) return false;
       v.branch = prm.value;
     } else if (detail::iequals(prm.name, "received")) {
-      if (!prm.hasValue || prm.value.empty()) return bad;
+      if (!prm.hasValue || prm.value.empty()) return false;
       v.received = prm.value;
     } else if (detail::iequals(prm.name, "maddr")) {
-      if (!prm.hasValue || prm.value.empty()) return bad;
+      if (!prm.hasValue || prm.value.empty()) return false;
       v.maddr = prm.value;
     } else if (detail::iequals(prm.name, "ttl")) {
       std::uint8_t ttl = 0;
-      if (!prm.hasValue || !detail::parseDecimal<std::uint8_t>(prm.value, 255, &ttl)) return bad;
+      if (!prm.hasValue || !detail::parseDecimal<std::uint8_t>(prm.value, 255, &ttl)) return false;
       v.ttl = ttl;
     } else if (detail::iequals(prm.name, "rport")) {
       v.hasRport = true;
       if (prm.hasValue) {
         std::uint16_t port = 0;
-        if (!detail::parseDecimal<std::uint16_t>(prm.value, 65535, &port)) return bad;
+        if (!detail::parseDecimal<std::uint16_t>(prm.value, 65535, &port)) return false;
         v.rport = port;
       }
     }
   }
-  return v;
+return true;
 }
 
 // ---- CSeq ------------------------------------------------------------------------------
 
-tapi::Result<CSeq> parseCSeq(std::string_view text) {
-  const auto bad = fail(make_error_code(ParseError::BadCSeq));
+bool detail::parseCSeqInto(std::string_view text, CSeq& c) {
   const std::string_view s = detail::trimLws(text);
   std::size_t p = 0;
   while (p < s.size() && isDigit(s[p])) ++p;
-  CSeq c;
+  c = CSeq{};
   // RFC 3261 §8.1.1.5: the sequence number MUST be less than 2**31.
-  if (!detail::parseDecimal<std::uint32_t>(s.substr(0, p), 0x7fffffffU, &c.number)) return bad;
+  if (!detail::parseDecimal<std::uint32_t>(s.substr(0, p), 0x7fffffffU, &c.number)) return false;
   const std::size_t m = skipLws(s, p);
-  if (m == p) return bad;
+  if (m == p) return false;
   const std::size_t e = tokenEnd(s, m);
-  if (e == m || e != s.size()) return bad;
+  if (e == m || e != s.size()) return false;
   c.methodName = s.substr(m);
   c.method = methodFromString(c.methodName);
+return true;
+}
+
+// ---- Result-returning wrappers ---------------------------------------------------------
+
+tapi::Result<Uri> parseUri(std::string_view text) {
+  Uri u;
+  if (!detail::parseUriInto(text, u)) return fail(make_error_code(ParseError::BadRequestUri));
+  return u;
+}
+
+tapi::Result<NameAddr> parseNameAddr(std::string_view text, ParseError error) {
+  NameAddr na;
+  if (!detail::parseNameAddrInto(text, na)) return fail(make_error_code(error));
+  return na;
+}
+
+tapi::Result<Via> parseVia(std::string_view text) {
+  Via v;
+  if (!detail::parseViaInto(text, v)) return fail(make_error_code(ParseError::BadVia));
+  return v;
+}
+
+tapi::Result<CSeq> parseCSeq(std::string_view text) {
+  CSeq c;
+  if (!detail::parseCSeqInto(text, c)) return fail(make_error_code(ParseError::BadCSeq));
   return c;
 }
 

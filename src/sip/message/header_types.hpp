@@ -177,6 +177,13 @@ template <typename Fn>
 bool splitValues(std::string_view value, Fn&& fn);
 
 namespace detail {
+// Allocation-free cores of the parse functions above: fill @p out, return false on error.
+// The message parser uses them to write straight into its typed slots.
+bool parseUriInto(std::string_view text, Uri& out);
+bool parseNameAddrInto(std::string_view text, NameAddr& out);
+bool parseViaInto(std::string_view text, Via& out);
+bool parseCSeqInto(std::string_view text, CSeq& out);
+
 /** The bounds of the next comma-separated element starting at @p pos; npos on bad quoting. */
 std::size_t nextElementEnd(std::string_view value, std::size_t pos) noexcept;
 std::string_view trimLws(std::string_view s) noexcept;

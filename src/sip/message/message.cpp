@@ -5,6 +5,10 @@
 #include <forward_list>
 #include <new>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "sip/message/detail/chars.hpp"
 
 namespace tapi::sip::message {
@@ -14,6 +18,8 @@ using detail::isTokenChar;
 
 namespace {
 constexpr std::size_t npos = std::string_view::npos;
+/** Header fields indexed inside the message's single allocation; typical messages have 10-20. */
+constexpr std::size_t kInlineHeaders = 32;
 
 /** One header field of the index. raw is the whole line(s) with terminator; empty once rewritten. */
 struct HeaderEntry {
@@ -29,15 +35,20 @@ struct HeaderEntry {
  */
 class HeaderTable {
  public:
+  /** Append; spills into the vector once the inline storage is full. */
+  void push(const HeaderEntry& e) {
+    if (!onHeap_ && size_ < cap_) {
+      data_[size_++] = e;
+      return;
+    }
+    mutableVector().push_back(e);
+    syncFromVector();
+  }
+
   void init(HeaderEntry* storage, std::size_t capacity) noexcept {
     data_ = storage;
     cap_ = capacity;
     size_ = 0;
-  }
-  bool push(const HeaderEntry& e) noexcept {
-    if (size_ == cap_) return false;
-    data_[size_++] = e;
-    return true;
   }
   std::size_t size() const noexcept { return size_; }
   HeaderEntry& operator[](std::size_t i) noexcept { return data_[i]; }
@@ -79,15 +90,55 @@ std::string_view lineText(std::string_view s, std::size_t pos, std::size_t nl) n
   return s.substr(pos, e - pos);
 }
 
-bool hasForbiddenChar(std::string_view v) noexcept {
-  // Inside a (possibly folded) value, CR may only precede LF and LF only follow CR or
-  // start a fold; NUL is never allowed. Other control bytes are passed through.
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const char c = v[i];
-    if (c == '\0') return true;
-    if (c == '\r' && (i + 1 >= v.size() || v[i + 1] != '\n')) return true;
+/** First '\n', '\r' or NUL in [p, end), or end. Sixteen bytes at a time where SSE2 exists. */
+const char* findLineSpecial(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i nul = _mm_setzero_si128();
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)),
+                                     _mm_cmpeq_epi8(v, nul));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    if (mask != 0) return p + __builtin_ctz(mask);
+    p += 16;
   }
-  return false;
+#endif
+  while (p < end && *p != '\n' && *p != '\r' && *p != '\0') ++p;
+  return p;
+}
+
+/** One physical line of the header section. */
+struct LineScan {
+  enum class Kind : std::uint8_t { Line, NoEnd, Forbidden } kind = Kind::NoEnd;
+  std::string_view text;  // without its terminator
+  std::size_t next = 0;   // index after the terminator
+};
+
+/**
+ * Cut the line starting at @p pos. Lines end in CRLF or a lone LF. NUL, and CR other
+ * than in CRLF, are refused here so that no later reader can mistake them for a line
+ * break (header smuggling); other control bytes are passed to whoever reads the header.
+ */
+LineScan scanLine(std::string_view s, std::size_t pos) noexcept {
+  LineScan r;
+  const char* end = s.data() + s.size();
+  const char* q = findLineSpecial(s.data() + pos, end);
+  r.text = s.substr(pos, static_cast<std::size_t>(q - (s.data() + pos)));
+  if (q == end) return r;
+  if (*q == '\n') {
+    r.kind = LineScan::Kind::Line;
+    r.next = static_cast<std::size_t>(q + 1 - s.data());
+  } else if (*q == '\r' && q + 1 < end && q[1] == '\n') {
+    r.kind = LineScan::Kind::Line;
+    r.next = static_cast<std::size_t>(q + 2 - s.data());
+  } else if (*q == '\r' && q + 1 == end) {
+    r.kind = LineScan::Kind::NoEnd;
+  } else {
+    r.kind = LineScan::Kind::Forbidden;
+  }
+  return r;
 }
 
 bool isReasonPhraseOk(std::string_view r) noexcept {
@@ -199,12 +250,12 @@ Result<void> SipMessage::Impl::parseStartLine(std::string_view line) {
   if (version.find(' ') != npos) return err(ParseError::BadRequestUri);
   if (version.size() < 4 || version.substr(0, 4) != "SIP/") return err(ParseError::BadStartLine);
   if (version != "SIP/2.0") return err(ParseError::BadVersion);
-  auto uri = parseUri(line.substr(sp1 + 1, sp2 - sp1 - 1));
-  if (!uri) return err(ParseError::BadRequestUri);
+  if (!detail::parseUriInto(line.substr(sp1 + 1, sp2 - sp1 - 1), requestUri)) {
+    return err(ParseError::BadRequestUri);
+  }
   request = true;
   methodName = m;
   method = methodFromString(m);
-  requestUri = *uri;
   status = 0;
   reason = {};
   return {};
@@ -213,10 +264,11 @@ Result<void> SipMessage::Impl::parseStartLine(std::string_view line) {
 namespace {
 
 /** Validate every comma-separated name-addr of a Contact/Route/Record-Route value. */
-bool validNameAddrList(std::string_view value, ParseError e) {
+bool validNameAddrList(std::string_view value) {
   bool ok = true;
+  NameAddr scratch;
   const bool balanced = splitValues(value, [&](std::string_view elem) {
-    ok = parseNameAddr(elem, e).ok();
+    ok = detail::parseNameAddrInto(elem, scratch);
     return ok;
   });
   return balanced && ok;
@@ -237,17 +289,11 @@ Result<void> SipMessage::Impl::index(const ParseLimits& limits) {
     switch (h.id) {
       case HeaderId::Via: {
         bool ok = true;
+        Via scratch;
         const bool balanced = splitValues(h.value, [&](std::string_view elem) {
-          auto v = parseVia(elem);
-          if (!v) {
-            ok = false;
-            return false;
-          }
-          if (!haveVia) {
-            topVia = *v;
-            haveVia = true;
-          }
-          return true;
+          ok = detail::parseViaInto(elem, haveVia ? scratch : topVia);
+          haveVia = true;
+          return ok;
         });
         if (!balanced || !ok) return err(ParseError::BadVia);
         break;
@@ -257,9 +303,7 @@ Result<void> SipMessage::Impl::index(const ParseLimits& limits) {
         const bool isFrom = h.id == HeaderId::From;
         const ParseError e = isFrom ? ParseError::BadFrom : ParseError::BadTo;
         if (isFrom ? haveFrom : haveTo) return err(e);
-        auto na = parseNameAddr(h.value, e);
-        if (!na) return err(e);
-        (isFrom ? from : to) = *na;
+        if (!detail::parseNameAddrInto(h.value, isFrom ? from : to)) return err(e);
         (isFrom ? haveFrom : haveTo) = true;
         break;
       }
@@ -275,9 +319,7 @@ Result<void> SipMessage::Impl::index(const ParseLimits& limits) {
       }
       case HeaderId::CSeq: {
         if (haveCSeq) return err(ParseError::BadCSeq);
-        auto c = parseCSeq(h.value);
-        if (!c) return err(ParseError::BadCSeq);
-        cseq = *c;
+        if (!detail::parseCSeqInto(h.value, cseq)) return err(ParseError::BadCSeq);
         haveCSeq = true;
         break;
       }
@@ -305,14 +347,14 @@ Result<void> SipMessage::Impl::index(const ParseLimits& limits) {
           contactWildcard = true;
           break;
         }
-        if (!validNameAddrList(h.value, ParseError::BadContact)) return err(ParseError::BadContact);
+        if (!validNameAddrList(h.value)) return err(ParseError::BadContact);
         break;
       }
       case HeaderId::Route:
-        if (!validNameAddrList(h.value, ParseError::BadRoute)) return err(ParseError::BadRoute);
+        if (!validNameAddrList(h.value)) return err(ParseError::BadRoute);
         break;
       case HeaderId::RecordRoute:
-        if (!validNameAddrList(h.value, ParseError::BadRecordRoute)) {
+        if (!validNameAddrList(h.value)) {
           return err(ParseError::BadRecordRoute);
         }
         break;
@@ -368,12 +410,9 @@ Result<SipMessage> parse(std::string_view in, const ParseLimits& limits) {
   while (start < in.size() && (in[start] == '\r' || in[start] == '\n')) ++start;
   if (start == in.size()) return err(ParseError::Empty);
 
-  // One allocation: Impl, then the header index (sized by an upper bound on header
-  // lines), then the bytes.
-  const std::size_t lines =
-      static_cast<std::size_t>(std::count(in.begin() + static_cast<std::ptrdiff_t>(start),
-                                          in.end(), '\n'));
-  const std::size_t maxEntries = std::min(lines, limits.maxHeaders + 1);
+  // One allocation: Impl, then room for the first kInlineHeaders header fields, then the
+  // bytes. Messages with more fields spill the index into a vector (a second allocation).
+  const std::size_t maxEntries = std::min(kInlineHeaders, limits.maxHeaders + 1);
   constexpr std::size_t kImplSize =
       (sizeof(SipMessage::Impl) + alignof(HeaderEntry) - 1) / alignof(HeaderEntry) *
       alignof(HeaderEntry);
@@ -382,7 +421,7 @@ Result<SipMessage> parse(std::string_view in, const ParseLimits& limits) {
   auto* impl = new (block) SipMessage::Impl();
   SipMessage msg(impl);  // owns the block from here on, whatever happens below
   auto* entries = reinterpret_cast<HeaderEntry*>(static_cast<char*>(block) + kImplSize);
-  for (std::size_t i = 0; i < maxEntries; ++i) new (entries + i) HeaderEntry();
+  // HeaderEntry is an implicit-lifetime aggregate: slots come alive when first assigned.
   char* data = static_cast<char*>(block) + kImplSize + entriesSize;
   std::memcpy(data, in.data(), in.size());
   const std::string_view s(data, in.size());
@@ -391,30 +430,26 @@ Result<SipMessage> parse(std::string_view in, const ParseLimits& limits) {
   impl->headers.init(entries, maxEntries);
 
   // Start line.
-  std::size_t nl = lineEnd(s, start);
-  if (nl == npos) {
-    return err(s.size() - start > limits.maxLineLength ? ParseError::LineTooLong
-                                                       : ParseError::Incomplete);
-  }
-  if (lineText(s, start, nl).size() > limits.maxLineLength) return err(ParseError::LineTooLong);
-  impl->startLineRaw = s.substr(start, nl + 1 - start);
-  if (auto r = impl->parseStartLine(lineText(s, start, nl)); !r) return fail(r.error());
+  LineScan ls = scanLine(s, start);
+  if (ls.text.size() > limits.maxLineLength) return err(ParseError::LineTooLong);
+  if (ls.kind == LineScan::Kind::NoEnd) return err(ParseError::Incomplete);
+  if (ls.kind == LineScan::Kind::Forbidden) return err(ParseError::BadStartLine);
+  impl->startLineRaw = s.substr(start, ls.next - start);
+  if (auto r = impl->parseStartLine(ls.text); !r) return fail(r.error());
 
   // Header lines, unfolding continuation lines into the previous field.
-  std::size_t pos = nl + 1;
+  std::size_t pos = ls.next;
   bool sawBlank = false;
   HeaderEntry* current = nullptr;
   std::size_t count = 0;
   while (pos < s.size()) {
-    nl = lineEnd(s, pos);
-    if (nl == npos) {
-      return err(s.size() - pos > limits.maxLineLength ? ParseError::LineTooLong
-                                                       : ParseError::Incomplete);
-    }
-    const std::string_view line = lineText(s, pos, nl);
+    ls = scanLine(s, pos);
+    const std::string_view line = ls.text;
     if (line.size() > limits.maxLineLength) return err(ParseError::LineTooLong);
+    if (ls.kind == LineScan::Kind::NoEnd) return err(ParseError::Incomplete);
+    if (ls.kind == LineScan::Kind::Forbidden) return err(ParseError::BadHeaderValue);
     if (line.empty()) {
-      pos = nl + 1;
+      pos = ls.next;
       sawBlank = true;
       break;
     }
@@ -426,10 +461,9 @@ Result<SipMessage> parse(std::string_view in, const ParseLimits& limits) {
         current->value = std::string_view(vbeg, static_cast<std::size_t>(
                                                     trimmed.data() + trimmed.size() - vbeg));
       }
-      current->raw = std::string_view(current->raw.data(),
-                                      static_cast<std::size_t>(s.data() + nl + 1 -
-                                                               current->raw.data()));
-      pos = nl + 1;
+      current->raw = std::string_view(
+          current->raw.data(), static_cast<std::size_t>(s.data() + ls.next - current->raw.data()));
+      pos = ls.next;
       continue;
     }
     std::size_t n = 0;
@@ -443,16 +477,13 @@ Result<SipMessage> parse(std::string_view in, const ParseLimits& limits) {
     e.name = line.substr(0, n);
     e.value = detail::trimLws(line.substr(c + 1));
     if (e.value.empty()) e.value = line.substr(line.size());
-    e.raw = s.substr(pos, nl + 1 - pos);
+    e.raw = s.substr(pos, ls.next - pos);
     e.id = lookupHeader(e.name);
-    if (!impl->headers.push(e)) return err(ParseError::TooManyHeaders);
+    impl->headers.push(e);
     current = &impl->headers[impl->headers.size() - 1];
-    pos = nl + 1;
+    pos = ls.next;
   }
   if (!sawBlank) return err(ParseError::Incomplete);
-  for (const HeaderEntry& h : impl->headers) {
-    if (hasForbiddenChar(h.value)) return err(ParseError::BadHeaderValue);
-  }
   impl->bodySource = s.substr(pos);
   if (auto r = impl->index(limits); !r) return fail(r.error());
   impl->end = pos + impl->body.size();

@@ -1,7 +1,9 @@
 #pragma once
 // Character classes of the RFC 3261 grammar (§25.1), shared by the parsers.
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace tapi::sip::message::detail {
@@ -13,31 +15,56 @@ constexpr bool isHex(char c) noexcept {
   return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/** token characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" */
-constexpr bool isTokenChar(char c) noexcept {
-  if (isAlnum(c)) return true;
-  switch (c) {
-    case '-': case '.': case '!': case '%': case '*': case '_': case '+': case '`':
-    case '\'': case '~':
-      return true;
-    default:
-      return false;
+/** Character class bits; one table lookup replaces a chain of comparisons per byte. */
+enum CharClass : std::uint16_t {
+  kToken = 1 << 0,      ///< token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
+  kParam = 1 << 1,      ///< parameter names and unquoted values (token + URI paramchar)
+  kUser = 1 << 2,       ///< URI user part: unreserved / user-unreserved (escapes checked apart)
+  kPassword = 1 << 3,   ///< URI password part
+  kHost = 1 << 4,       ///< hostname / IPv4 characters
+  kUriChar = 1 << 5,    ///< may appear anywhere in a URI (visible ASCII but <, >, ")
+  kLws = 1 << 6,        ///< SP, HTAB, CR, LF
+  kTel = 1 << 7,        ///< tel: number characters
+  kSplit = 1 << 8,      ///< stops the fast skip in comma splitting: , " < > backslash
+};
+
+constexpr bool inSet(char c, std::string_view set) noexcept {
+  for (char x : set) {
+    if (x == c) return true;
   }
+  return false;
 }
 
+constexpr std::array<std::uint16_t, 256> makeCharClasses() {
+  std::array<std::uint16_t, 256> t{};
+  for (int i = 0; i < 256; ++i) {
+    const char c = static_cast<char>(i);
+    std::uint16_t v = 0;
+    const bool an = isAlnum(c);
+    if (an || inSet(c, "-.!%*_+`'~")) v |= kToken;
+    if ((v & kToken) || inSet(c, "[]/:&$()")) v |= kParam;
+    if (an || inSet(c, "-_.!~*'()&=+$,;?/")) v |= kUser;
+    if (an || inSet(c, "-_.!~*'()&=+$,")) v |= kPassword;
+    if (an || c == '-' || c == '.') v |= kHost;
+    if (i > 0x20 && i < 0x7f && !inSet(c, "<>\"")) v |= kUriChar;
+    if (inSet(c, " \t\r\n")) v |= kLws;
+    if (an || inSet(c, "+-.()*#")) v |= kTel;
+    if (inSet(c, ",\"<>\\")) v |= kSplit;
+    t[static_cast<std::size_t>(i)] = v;
+  }
+  return t;
+}
+
+inline constexpr std::array<std::uint16_t, 256> kCharClasses = makeCharClasses();
+
+constexpr bool hasClass(char c, std::uint16_t cls) noexcept {
+  return (kCharClasses[static_cast<unsigned char>(c)] & cls) != 0;
+}
+
+constexpr bool isTokenChar(char c) noexcept { return hasClass(c, kToken); }
 /** Whitespace inside a header value; CR/LF only appear there as part of a fold. */
-constexpr bool isLws(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-/** Characters allowed in parameter names and unquoted values (token + URI paramchar). */
-constexpr bool isParamChar(char c) noexcept {
-  if (isTokenChar(c)) return true;
-  switch (c) {
-    case '[': case ']': case '/': case ':': case '&': case '$': case '(': case ')':
-      return true;
-    default:
-      return false;
-  }
-}
+constexpr bool isLws(char c) noexcept { return hasClass(c, kLws); }
+constexpr bool isParamChar(char c) noexcept { return hasClass(c, kParam); }
 
 inline std::size_t skipLws(std::string_view s, std::size_t pos) noexcept {
   while (pos < s.size() && isLws(s[pos])) ++pos;
