@@ -119,6 +119,9 @@ constexpr bool nameEquals(std::string_view canonical, std::string_view in) noexc
   if (canonical.size() != in.size()) return false;
   if (std::is_constant_evaluated()) return iequals(canonical, in);
   constexpr std::uint64_t kCaseBits = 0x2020202020202020ULL;
+  constexpr std::uint64_t kCr = 0x0d0d0d0d0d0d0d0dULL;
+  constexpr std::uint64_t kLow = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
   const std::size_t n = in.size();
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -127,11 +130,13 @@ constexpr bool nameEquals(std::string_view canonical, std::string_view in) noexc
     std::memcpy(&a, canonical.data() + i, 8);
     std::memcpy(&b, in.data() + i, 8);
     if ((a | kCaseBits) != (b | kCaseBits)) return false;
+    const std::uint64_t x = b ^ kCr;  // a zero byte here is a CR in the input
+    if (((x - kLow) & ~x & kHigh) != 0) return false;
   }
   for (; i < n; ++i) {
-    if ((canonical[i] | 0x20) != (in[i] | 0x20)) return false;
+    if ((canonical[i] | 0x20) != (in[i] | 0x20) || in[i] == '\r') return false;
   }
-  return std::memchr(in.data(), '\r', n) == nullptr;
+  return true;
 }
 
 /** Table entries grouped by lower-case first letter, so a lookup compares a handful. */

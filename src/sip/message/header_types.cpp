@@ -37,12 +37,9 @@ std::size_t tokenEnd(std::string_view s, std::size_t pos) noexcept {
   return pos;
 }
 
-/**
- * Strictly walk ";name[=value]" parameters from @p pos. Header parameters may have LWS
- * around ';' and '='; URI parameters may not. Stops (true) at the first character that
- * cannot start another parameter; false on a malformed parameter.
- */
-bool scanParams(std::string_view s, std::size_t& pos, bool allowLws) noexcept {
+/** scanParams() that also hands each parameter to @p onParam (false rejects it). */
+template <typename OnParam>
+bool scanParamsWith(std::string_view s, std::size_t& pos, bool allowLws, OnParam&& onParam) {
   for (;;) {
     std::size_t p = allowLws ? skipLws(s, pos) : pos;
     if (p >= s.size() || s[p] != ';') return true;
@@ -50,22 +47,37 @@ bool scanParams(std::string_view s, std::size_t& pos, bool allowLws) noexcept {
     const std::size_t nameStart = p;
     while (p < s.size() && isParamChar(s[p])) ++p;
     if (p == nameStart) return false;
+    const std::string_view name = s.substr(nameStart, p - nameStart);
+    std::string_view value;
+    bool hasValue = false;
     pos = p;
     std::size_t q = allowLws ? skipLws(s, p) : p;
     if (q < s.size() && s[q] == '=') {
       q = allowLws ? skipLws(s, q + 1) : q + 1;
+      const std::size_t valueStart = q;
       if (q < s.size() && s[q] == '"') {
         const std::size_t e = skipQuoted(s, q);
         if (e == npos) return false;
         q = e;
       } else {
-        const std::size_t valueStart = q;
         while (q < s.size() && isParamChar(s[q])) ++q;
         if (q == valueStart) return false;
       }
+      value = s.substr(valueStart, q - valueStart);
+      hasValue = true;
       pos = q;
     }
+    if (!onParam(name, value, hasValue)) return false;
   }
+}
+
+/**
+ * Strictly walk ";name[=value]" parameters from @p pos. Header parameters may have LWS
+ * around ';' and '='; URI parameters may not. Stops (true) at the first character that
+ * cannot start another parameter; false on a malformed parameter.
+ */
+bool scanParams(std::string_view s, std::size_t& pos, bool allowLws) noexcept {
+  return scanParamsWith(s, pos, allowLws, [](std::string_view, std::string_view, bool) { return true; });
 }
 
 bool isUserChar(char c) noexcept { return detail::hasClass(c, detail::kUser); }
@@ -247,8 +259,8 @@ std::size_t nextElementEnd(std::string_view value, std::size_t pos) noexcept {
   bool inQuotes = false;
   int angle = 0;
   for (std::size_t i = pos; i < value.size(); ++i) {
-    // Most bytes are ordinary: skip them with one table lookup each.
-    while (i < value.size() && !hasClass(value[i], kSplit)) ++i;
+    // Most bytes are ordinary: skip them sixteen at a time.
+    i = findSplitSpecial(value, i);
     if (i >= value.size()) break;
     const char c = value[i];
     if (inQuotes) {
@@ -295,9 +307,7 @@ bool detail::parseUriInto(std::string_view text, Uri& u) {
     const char c = text[i];
     if (!isAlnum(c) && c != '+' && c != '-' && c != '.') return false;
   }
-  for (char c : text) {
-    if (!detail::hasClass(c, detail::kUriChar)) return false;
-  }
+  if (!detail::allUriChars(text)) return false;
   u.schemeName = text.substr(0, colon);
   u.opaque = text.substr(colon + 1);
   if (u.opaque.empty()) return false;
@@ -399,7 +409,43 @@ bool detail::parseViaInto(std::string_view text, Via& v) {
   if (!parseHostPort(s, p, true, &v.host, &v.port)) return false;
   const std::size_t paramsStart = skipLws(s, p);
   p = paramsStart;
-  if (!scanParams(s, p, true)) return false;
+  // One pass validates the parameters and picks out the ones RFC 3261/3581 give meaning.
+  const bool paramsOk = scanParamsWith(s, p, true, [&v](std::string_view name, std::string_view value,
+                                                        bool hasValue) {
+    switch (name.size()) {
+      case 6:
+        if (!nameEquals("branch", name)) return true;
+        v.branch = value;
+        return !value.empty();
+      case 8:
+        if (!nameEquals("received", name)) return true;
+        v.received = value;
+        return !value.empty();
+      case 5:
+        if (nameEquals("maddr", name)) {
+          v.maddr = value;
+          return !value.empty();
+        }
+        if (nameEquals("rport", name)) {
+          v.hasRport = true;
+          if (!hasValue) return true;
+          std::uint16_t port = 0;
+          if (!detail::parseDecimal<std::uint16_t>(value, 65535, &port)) return false;
+          v.rport = port;
+        }
+        return true;
+      case 3: {
+        if (!nameEquals("ttl", name)) return true;
+        std::uint8_t ttl = 0;
+        if (!hasValue || !detail::parseDecimal<std::uint8_t>(value, 255, &ttl)) return false;
+        v.ttl = ttl;
+        return true;
+      }
+      default:
+        return true;
+    }
+  });
+  if (!paramsOk) return false;
   v.params = ParamList(s.substr(paramsStart, p - paramsStart));
   p = skipLws(s, p);
   if (p < s.size() && s[p] == '(') {
@@ -409,30 +455,7 @@ bool detail::parseViaInto(std::string_view text, Via& v) {
     p = skipLws(s, close + 1);
   }
   if (p != s.size()) return false;
-  for (const Param& prm : v.params) {
-    if (detail::iequals(prm.name, "branch")) {
-      if (!prm.hasValue || prm.value.empty()) return false;
-      v.branch = prm.value;
-    } else if (detail::iequals(prm.name, "received")) {
-      if (!prm.hasValue || prm.value.empty()) return false;
-      v.received = prm.value;
-    } else if (detail::iequals(prm.name, "maddr")) {
-      if (!prm.hasValue || prm.value.empty()) return false;
-      v.maddr = prm.value;
-    } else if (detail::iequals(prm.name, "ttl")) {
-      std::uint8_t ttl = 0;
-      if (!prm.hasValue || !detail::parseDecimal<std::uint8_t>(prm.value, 255, &ttl)) return false;
-      v.ttl = ttl;
-    } else if (detail::iequals(prm.name, "rport")) {
-      v.hasRport = true;
-      if (prm.hasValue) {
-        std::uint16_t port = 0;
-        if (!detail::parseDecimal<std::uint16_t>(prm.value, 65535, &port)) return false;
-        v.rport = port;
-      }
-    }
-  }
-return true;
+  return true;
 }
 
 // ---- CSeq ------------------------------------------------------------------------------

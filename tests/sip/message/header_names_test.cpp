@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace tapi::sip::message {
 namespace {
 
@@ -36,6 +38,18 @@ TEST(HeaderNamesTest, CanonicalNamesRoundTripThroughLookup) {
     EXPECT_EQ(lookupHeader(e.name), e.id) << e.name;
     EXPECT_EQ(canonicalName(e.id), e.name);
   }
+}
+
+TEST(HeaderNamesTest, RuntimeCompareIsExactApartFromCase) {
+  // The word-at-a-time compare forces the case bit, which would also map CR onto '-'.
+  EXPECT_EQ(lookupHeader(std::string("Call-ID")), HeaderId::CallId);
+  EXPECT_EQ(lookupHeader(std::string("CALL-id")), HeaderId::CallId);
+  EXPECT_EQ(lookupHeader(std::string("Call\rID")), HeaderId::Other);
+  EXPECT_EQ(lookupHeader(std::string("Content\rLength")), HeaderId::Other);
+  EXPECT_EQ(lookupHeader(std::string("Proxy-Authorization")), HeaderId::ProxyAuthorization);
+  EXPECT_EQ(lookupHeader(std::string("Proxy-Authorizatio\r")), HeaderId::Other);
+  EXPECT_EQ(lookupHeader(std::string("Proxy\rAuthorization")), HeaderId::Other);
+  EXPECT_EQ(lookupHeader(std::string("Via ")), HeaderId::Other);
 }
 
 TEST(HeaderNamesTest, MethodsAreCaseSensitive) {

@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tapi::sip::message::detail {
 
 constexpr bool isAlpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -65,6 +69,54 @@ constexpr bool isTokenChar(char c) noexcept { return hasClass(c, kToken); }
 /** Whitespace inside a header value; CR/LF only appear there as part of a fold. */
 constexpr bool isLws(char c) noexcept { return hasClass(c, kLws); }
 constexpr bool isParamChar(char c) noexcept { return hasClass(c, kParam); }
+
+/** Index of the first of , " < > \\ in s at or after pos, or s.size(). */
+inline std::size_t findSplitSpecial(std::string_view s, std::size_t pos) noexcept {
+#if defined(__SSE2__)
+  const __m128i comma = _mm_set1_epi8(',');
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i lt = _mm_set1_epi8('<');
+  const __m128i gt = _mm_set1_epi8('>');
+  const __m128i bs = _mm_set1_epi8('\\');
+  while (s.size() - pos >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + pos));
+    const __m128i hit = _mm_or_si128(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, gt))),
+        _mm_cmpeq_epi8(v, bs));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    if (mask != 0) return pos + static_cast<std::size_t>(__builtin_ctz(mask));
+    pos += 16;
+  }
+#endif
+  while (pos < s.size() && !hasClass(s[pos], kSplit)) ++pos;
+  return pos;
+}
+
+/** True if every byte of s may appear in a URI (visible ASCII except < > "). */
+inline bool allUriChars(std::string_view s) noexcept {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i del = _mm_set1_epi8(0x7f);
+  const __m128i lt = _mm_set1_epi8('<');
+  const __m128i gt = _mm_set1_epi8('>');
+  const __m128i quote = _mm_set1_epi8('"');
+  for (; s.size() - i >= 16; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    // Signed compares: bytes >= 0x80 are negative, so "v > 0x20" also rejects them.
+    const __m128i visible = _mm_and_si128(_mm_cmpgt_epi8(v, space), _mm_cmplt_epi8(v, del));
+    const __m128i banned = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, gt)),
+                                        _mm_cmpeq_epi8(v, quote));
+    const __m128i ok = _mm_andnot_si128(banned, visible);
+    if (_mm_movemask_epi8(ok) != 0xffff) return false;
+  }
+#endif
+  for (; i < s.size(); ++i) {
+    if (!hasClass(s[i], kUriChar)) return false;
+  }
+  return true;
+}
 
 inline std::size_t skipLws(std::string_view s, std::size_t pos) noexcept {
   while (pos < s.size() && isLws(s[pos])) ++pos;
