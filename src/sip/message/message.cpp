@@ -895,34 +895,40 @@ Result<void> SipMessage::setTopViaParam(std::string_view name,
     if (value->empty()) return err(ParseError::BadVia);
   }
   const Via& top = impl_->topVia;
-  // Rebuild the first Via element: text before the parameter (or the list end), the new
-  // parameter, and the rest. Offsets are relative to the element text.
+  // Rebuild the first Via element: the first occurrence of the parameter is replaced in
+  // place, later duplicates are cut out (one left behind would win on re-parse), and a
+  // parameter not there yet goes last.
   const std::string_view elem = top.text;
-  std::size_t cutBegin = 0;
-  std::size_t cutEnd = 0;
   const std::string_view params = top.params.text();
-  const std::size_t paramsOff = static_cast<std::size_t>(params.data() - elem.data());
-  std::optional<Param> existing = top.params.find(name);
-  if (existing) {
-    // Start at the ';' before the name.
-    std::size_t b = static_cast<std::size_t>(existing->name.data() - elem.data());
-    while (b > paramsOff && elem[b] != ';') --b;
-    cutBegin = b;
-    const std::string_view last = existing->hasValue ? existing->value : existing->name;
-    cutEnd = static_cast<std::size_t>(last.data() + last.size() - elem.data());
-  } else {
-    cutBegin = cutEnd = paramsOff + params.size();
-  }
+  const auto paramsOff = static_cast<std::size_t>(params.data() - elem.data());
+  const std::size_t paramsEnd = paramsOff + params.size();
   std::string newElem;
   newElem.reserve(elem.size() + name.size() + (value ? value->size() : 0) + 2);
-  newElem.append(elem.substr(0, cutBegin));
-  newElem.push_back(';');
-  newElem.append(name);
-  if (value) {
-    newElem.push_back('=');
-    newElem.append(*value);
+  auto appendParam = [&] {
+    newElem.push_back(';');
+    newElem.append(name);
+    if (value) {
+      newElem.push_back('=');
+      newElem.append(*value);
+    }
+  };
+  std::size_t cursor = 0;
+  bool written = false;
+  for (const Param& prm : top.params) {
+    if (!detail::iequals(prm.name, name)) continue;
+    auto b = static_cast<std::size_t>(prm.name.data() - elem.data());
+    while (b > paramsOff && elem[b] != ';') --b;  // back to the ';' that opens it
+    const std::string_view last = prm.hasValue ? prm.value : prm.name;
+    newElem.append(elem.substr(cursor, b - cursor));
+    if (!written) {
+      appendParam();
+      written = true;
+    }
+    cursor = static_cast<std::size_t>(last.data() + last.size() - elem.data());
   }
-  newElem.append(elem.substr(cutEnd));
+  newElem.append(elem.substr(cursor, paramsEnd - cursor));
+  if (!written) appendParam();
+  newElem.append(elem.substr(paramsEnd));
 
   auto vit = std::find_if(impl_->headers.begin(), impl_->headers.end(),
                           [](const HeaderEntry& h) { return h.id == HeaderId::Via; });

@@ -175,6 +175,19 @@ TEST(SipMessageTest, SetTopViaParamInAListOnlyTouchesTheFirstElement) {
   EXPECT_FALSE(m.removeTopVia());  // the last Via stays
 }
 
+TEST(SipMessageTest, SetTopViaParamReplacesDuplicates) {
+  SipMessage m = parseOk(
+      "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP a.example.com;received=1.1.1.1;branch=z9hG4bK1;"
+      "received=2.2.2.2 ;rport\r\nTo: <sip:b@h>;tag=x\r\nFrom: <sip:a@h>;tag=y\r\n"
+      "Call-ID: c1\r\nCSeq: 5 OPTIONS\r\n\r\n");
+  ASSERT_TRUE(m.setTopViaParam("received", "192.0.2.1").ok());
+  ASSERT_TRUE(m.setTopViaParam("RPORT", "5060").ok());
+  EXPECT_EQ(m.topVia().text, "SIP/2.0/UDP a.example.com;received=192.0.2.1;branch=z9hG4bK1 ;RPORT=5060");
+  SipMessage again = parseOk(m.serialize());
+  EXPECT_EQ(again.topVia().received, "192.0.2.1");
+  EXPECT_EQ(*again.topVia().rport, 5060);
+}
+
 TEST(SipMessageTest, ReplaceAndRemoveHeaders) {
   SipMessage m = parseOk(kInvite);
   ASSERT_TRUE(m.replaceHeader("Max-Forwards", "69").ok());
