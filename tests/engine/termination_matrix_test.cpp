@@ -280,6 +280,9 @@ struct Cell {
   At at = At::OutDialing;
   Origin origin = Origin::LocalDrop;
   std::uint32_t dropMode = 0;  // RejectByDrop: the mode passed to lineDrop
+  // The owner's drop is still in flight (its reply is due in 1 s) when the origin strikes:
+  // the reply rules of spec decision 4 (kept after deallocate, none after close/shutdown).
+  bool dropInFlight = false;
   Expected e;
 };
 
@@ -287,6 +290,9 @@ std::string cellName(const Cell& c) {
   std::string n = std::string(name(c.at)) + "_" + name(c.origin);
   if (c.dropMode != 0) {
     n += disconnectModeName(c.dropMode);
+  }
+  if (c.dropInFlight) {
+    n += "_DropInFlight";
   }
   return n;
 }
@@ -592,6 +598,77 @@ Cell makeCell(At at, Origin o, std::uint32_t dropMode = 0) {
   return c;
 }
 
+/**
+ * The owner dropped the call and, before the drop's reply (due 1 s later), the origin
+ * strikes. The drop's IDLE comes first, so the drop is the end (a remotely ended call
+ * keeps its remote end); what differs is who still gets the reply.
+ */
+Cell makeInFlightCell(At at, Origin o) {
+  Cell c;
+  c.at = at;
+  c.origin = o;
+  c.dropInFlight = true;
+  Expected& e = c.e;
+  std::tie(e.uuiSent, e.uuiReceived) = uuiAt(at);
+  const bool ended = isRemotelyEnded(at);
+  const std::uint32_t mode =
+      ended ? disconnect::Normal : (isOffer(at) ? disconnect::Reject : disconnect::Normal);
+  e.states = {"IDLE"};
+  e.providerDrops = {mode};
+  e.mode = mode;
+  if (ended) {
+    e.origin = TerminationOrigin::Remote;
+  } else {
+    e.origin = TerminationOrigin::Local;
+    e.app = "owner";
+    e.uuiSent = "bye";
+  }
+  switch (o) {
+    case Origin::Ownerless:
+      // API >= 2.0: the reply comes although the handle is gone (spec decision 4).
+      e.owner = {"LINE_REPLY(drop,ok)"};
+      e.monitor = {"LINE_CALLINFO(NUMOWNERDECR)", cs("IDLE")};
+      e.owners = 0;
+      break;
+    case Origin::LineCloseByOwner:
+    case Origin::AppShutdown:
+      // lineClose / lineShutdown suppress the pending reply (spec decision 4).
+      e.monitor = {"LINE_CALLINFO(NUMOWNERDECR)", cs("IDLE")};
+      e.owners = 0;
+      break;
+    case Origin::LineCloseForced:
+      // The IDLE was on its way before the LINE_CLOSE; the reply is suppressed.
+      e.owner = {cs("IDLE"), "LINE_CLOSE"};
+      e.monitor = {cs("IDLE"), "LINE_CLOSE"};
+      break;
+    case Origin::EngineShutdown:
+      // Synchronous: the engine ends the call before the drop's IDLE is delivered, so
+      // the server shutdown is the recorded end; the provider completes the pending drop
+      // with OPERATIONFAILED at closeCall and nobody gets that reply.
+      e.owner = {"LINE_CLOSE"};
+      e.monitor = {"LINE_CLOSE"};
+      if (!ended) {
+        e.origin = TerminationOrigin::ServerShutdown;
+        e.app.clear();
+        e.mode = disconnect::Normal;
+      }
+      break;
+    case Origin::LocalDrop:
+    case Origin::RemoteDisconnect:
+    case Origin::RemoteCancel:
+    case Origin::RejectByDrop:
+    case Origin::NoAnswer:
+    case Origin::MaxDuration:
+    case Origin::ProviderFailure:
+    case Origin::FailMakeCall:
+    case Origin::FailDrop:
+    case Origin::FailAnswer:
+      ADD_FAILURE() << "no in-flight variant for " << name(o);
+      break;
+  }
+  return c;
+}
+
 std::vector<Cell> allCells() {
   std::vector<Cell> cells;
   for (At at : kAllStates) {
@@ -606,6 +683,12 @@ std::vector<Cell> allCells() {
       } else {
         cells.push_back(makeCell(at, o));
       }
+    }
+  }
+  for (At at : {At::OutConnected, At::OutDisconnected, At::InOffering}) {
+    for (Origin o : {Origin::Ownerless, Origin::LineCloseByOwner, Origin::AppShutdown,
+                     Origin::LineCloseForced, Origin::EngineShutdown}) {
+      cells.push_back(makeInFlightCell(at, o));
     }
   }
   return cells;
@@ -841,6 +924,9 @@ class TerminationMatrix : public EngineFixture, public ::testing::WithParamInter
       case Origin::EngineShutdown:
         break;
     }
+    if (c.dropInFlight) {
+      s.dropLatency = 1s;
+    }
     return s;
   }
 
@@ -947,7 +1033,7 @@ class TerminationMatrix : public EngineFixture, public ::testing::WithParamInter
     if (c.origin == Origin::MaxDuration && r.disconnectedAt && r.connectedAt) {
       EXPECT_EQ(*r.disconnectedAt - *r.connectedAt, kMaxDuration);
     }
-    if (ownerlessTrigger_ && r.idleAt && e.origin != TerminationOrigin::Remote &&
+    if (ownerlessTrigger_ && r.idleAt && e.policy == Policy::Ownerless &&
         c.origin != Origin::FailDrop) {
       EXPECT_EQ(*r.idleAt - *ownerlessTrigger_, kOwnerlessGrace) << "grace period";
     }
@@ -1033,9 +1119,12 @@ class TerminationMatrix : public EngineFixture, public ::testing::WithParamInter
       callId_ = info->record.callId;
     }
 
-    // 2. The origin strikes.
+    // 2. The origin strikes (after the owner's drop, in the same turn, if one is in flight).
     bool handlesVoidAtOnce = false;
     bool ownerless = false;
+    if (c.dropInFlight) {
+      request(owner_, "drop", engine_->drop(owner_.app, owner_.call, 0, "bye"));
+    }
     switch (c.origin) {
       case Origin::LocalDrop:
         request(owner_, "drop", engine_->drop(owner_.app, owner_.call, 0, "bye"));
@@ -1096,7 +1185,7 @@ class TerminationMatrix : public EngineFixture, public ::testing::WithParamInter
         expectHandleVoid(*p, "after LINE_CLOSE");
       }
     }
-    if (ownerless && c.at != At::OutPending) {
+    if (ownerless && c.at != At::OutPending && !c.dropInFlight) {
       ownerlessTrigger_ = loop_.wallNow();
       expectHandleVoid(owner_, "after its owner let go");
       // The call lives on, ownerless, until the grace period ends.
@@ -1199,6 +1288,7 @@ class TerminationMatrix : public EngineFixture, public ::testing::WithParamInter
       }
     }
     expectAllZero();
+    EXPECT_EQ(logLines_, Strings{}) << "engine diagnostics";
   }
 
   Probe owner_;

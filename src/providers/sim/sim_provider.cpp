@@ -196,14 +196,15 @@ Result<void> SimProvider::drop(spi::RequestId id, spi::ProviderCallId callId, st
   log_.dropModes.push_back(mode);
   log_.dropUuis.emplace_back(uui);
   if (c->script.failDrop) {
-    completeLater(*c, id, LineErr::OperationFailed, c->script.requestLatency);
+    completeLater(*c, id, LineErr::OperationFailed,
+                  c->script.dropLatency.value_or(c->script.requestLatency));
     return {};
   }
   loop_.cancel(c->stepTimer);
   c->stepTimer = 0;
   c->nextStep = c->script.steps.size();
   report(*c, CallState::Idle, 0);
-  completeLater(*c, id, Result<void>{}, c->script.requestLatency);
+  completeLater(*c, id, Result<void>{}, c->script.dropLatency.value_or(c->script.requestLatency));
   return {};
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -47,6 +48,7 @@ struct Script {
   bool failAccept = false;
   bool failDrop = false;
   base::Duration requestLatency{};  // time before a request completes
+  std::optional<base::Duration> dropLatency;  // for drops only, if set (a drop in flight)
 };
 
 /** Convenience scripts. */
