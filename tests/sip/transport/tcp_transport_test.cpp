@@ -7,12 +7,12 @@
 #include <boost/asio/write.hpp>
 #include <vector>
 
-#include "run_until.hpp"
+#include "mocks/sip/run_until.hpp"
 
 namespace tapi::sip::transport {
 namespace {
 
-using testing::runUntil;
+using sip::testing::runUntil;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 

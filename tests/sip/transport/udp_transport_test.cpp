@@ -5,12 +5,12 @@
 #include <boost/asio/ip/udp.hpp>
 #include <vector>
 
-#include "run_until.hpp"
+#include "mocks/sip/run_until.hpp"
 
 namespace tapi::sip::transport {
 namespace {
 
-using testing::runUntil;
+using sip::testing::runUntil;
 namespace asio = boost::asio;
 
 struct Collect : TransportSink {

@@ -7,7 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-namespace tapi::sip::transport::testing {
+namespace tapi::sip::testing {
 
 /** Runs handlers until `done()` is true or `limit` passed. @return done(). */
 inline bool runUntil(boost::asio::io_context& io, const std::function<bool()>& done,
@@ -24,4 +24,4 @@ inline bool runUntil(boost::asio::io_context& io, const std::function<bool()>& d
   return true;
 }
 
-}  // namespace tapi::sip::transport::testing
+}  // namespace tapi::sip::testing
