@@ -12,6 +12,18 @@ bool hasBit(std::uint32_t bits, Privilege p) { return (bits & static_cast<std::u
 
 bool isEnded(CallState s) { return s == CallState::Disconnected || s == CallState::Idle; }
 
+// The state's mode as an app of `version` may see it: disconnect modes newer than the
+// version are down-mapped, and LINECONNECTEDMODE_ exists only from API 1.4 on (spec §2).
+std::uint32_t modeForApp(CallState state, std::uint32_t mode, std::uint32_t version) {
+  if (state == CallState::Disconnected) {
+    return downMapDisconnectMode(mode, version);
+  }
+  if (state == CallState::Connected && version < kApiVersion14) {
+    return 0;
+  }
+  return mode;
+}
+
 std::string secondsText(base::Duration d) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g s",
@@ -127,8 +139,7 @@ void Engine::sendCallState(Call& c, const Holder& h, std::uint32_t privilegePara
   m.type = MessageType::CallState;
   m.callbackInstance = o != nullptr ? o->callbackInstance : 0;
   m.param1 = static_cast<std::uint32_t>(c.state);
-  m.param2 = c.state == CallState::Disconnected ? downMapDisconnectMode(c.mode, versionOf(h))
-                                                : c.mode;
+  m.param2 = modeForApp(c.state, c.mode, versionOf(h));
   m.param3 = privilegeParam;
   enqueue(h.app, m);
 }
@@ -722,8 +733,7 @@ Result<CallStatus> Engine::callStatus(std::uint32_t hLineApp, std::uint32_t hCal
   auto [c, h] = *r;
   CallStatus s;
   s.state = c->state;
-  s.mode = c->state == CallState::Disconnected ? downMapDisconnectMode(c->mode, versionOf(*h))
-                                               : c->mode;
+  s.mode = modeForApp(c->state, c->mode, versionOf(*h));
   s.privilege = h->privilege;
   s.stateEntryTime = c->stateEntry;
   if (h->privilege == Privilege::Owner) {

@@ -358,6 +358,32 @@ TEST_F(EngineTest, DisconnectModesAreDownMappedPerApiVersion) {
   EXPECT_EQ(downMapDisconnectMode(disconnect::Busy, kApiVersion13), disconnect::Busy);
 }
 
+TEST_F(EngineTest, ConnectedModeIsShownFromApiOneFourOnly) {
+  const auto old = initApp("old", kApiVersion13);
+  const auto fresh = initApp("new", kApiVersion14);
+  const auto l = openLine(fresh, Privilege::Owner);
+  openLine(old, Privilege::Monitor);
+  sim_->scriptDestination("x", providers::sim::answerAfter(1s));
+  auto c = engine_->makeCall(fresh, l, "x");
+  ASSERT_TRUE(c.ok());
+  advance(1s);
+  auto connectedMode = [&](std::uint32_t app) -> std::optional<std::uint32_t> {
+    for (const auto& m : drain(app)) {
+      if (m.type == MessageType::CallState &&
+          m.param1 == static_cast<std::uint32_t>(CallState::Connected)) {
+        return m.param2;
+      }
+    }
+    return std::nullopt;
+  };
+  EXPECT_EQ(connectedMode(fresh), std::optional<std::uint32_t>{1u});  // ACTIVE
+  EXPECT_EQ(connectedMode(old), std::optional<std::uint32_t>{0u});   // no such field at 1.3
+  EXPECT_EQ(engine_->callStatus(fresh, c->hCall)->mode, 1u);
+  EXPECT_TRUE(engine_->shutdown(fresh).ok());
+  EXPECT_TRUE(engine_->shutdown(old).ok());
+  expectAllZero();
+}
+
 TEST_F(EngineTest, MakeCallFailuresVoidTheHandle) {
   const auto app = initApp("a");
   const auto l = openLine(app, Privilege::Owner);
