@@ -1,0 +1,213 @@
+#include "server/config.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace tapi::server {
+
+namespace {
+
+constexpr std::string_view kDefault = R"(# tapid configuration. Every setting is optional; these are the defaults.
+
+# Directory for the socket, token and call records; created at start.
+var_dir = "./var"
+# trace, debug, info, warn, error, critical, off (logs go to stderr)
+log_level = "info"
+
+[api]
+# WebSocket API (docs/api.md) on a Unix socket; "" disables it.
+unix_socket = "./var/tapid.sock"
+unix_socket_mode = 0o660
+# ... and on TCP ("host:port"; "" disables it; port 0 picks a free port).
+tcp_listen = "127.0.0.1:8720"
+# Bearer token for TCP. Empty: a random token is generated at each start and written
+# to token_file (mode 0600).
+token = ""
+token_file = "./var/tapid.token"
+
+[api.tls]
+# TLS on the TCP listener when both are set (PEM files).
+cert = ""
+key = ""
+
+[api.limits]
+# Per connection. A larger request frame gets TOOLARGE and the connection is closed.
+max_frame_bytes = 65536
+# Responses not yet written; more requests get TOOMANYREQUESTS.
+max_requests_in_flight = 64
+# Events and responses waiting to be written; above it the client is disconnected
+# and its application shut down.
+max_pending_bytes = 1048576
+
+[engine]
+# Milliseconds; 0 turns the policy off (ownerless: drop at once).
+ownerless_grace_ms = 0
+idle_reclaim_ms = 0
+no_answer_timeout_ms = 0
+max_duration_ms = 0
+
+[lines.sim]
+# Simulated line devices (ids 0..count-1), named "sim/N" with addresses 100, 101, ...
+count = 2
+name_prefix = "sim/"
+first_address = 100
+
+[lines.sip]
+# The SIP line (not available yet: must stay disabled).
+enabled = false
+listen = "127.0.0.1:5060"
+
+[cdr]
+# Each released call's post-connection record as one JSON line; "" disables it.
+calls_jsonl = "./var/calls.jsonl"
+# Released records kept in memory for tapidCallRecord.
+keep_records = 10000
+
+[shutdown]
+# On SIGTERM/SIGINT, how long to wait for clients to take their last events and close.
+grace_ms = 3000
+)";
+
+struct Reader {
+  const toml::table& root;
+  std::string error;
+  std::set<std::string> known;
+
+  const toml::node* node(const std::string& key) {
+    known.insert(key);
+    return root.at_path(key).node();
+  }
+
+  void str(const std::string& key, std::string& out) {
+    const toml::node* n = node(key);
+    if (n == nullptr || !error.empty()) {
+      return;
+    }
+    if (auto v = n->value<std::string>(); v && n->is_string()) {
+      out = *v;
+    } else {
+      error = key + ": expected a string";
+    }
+  }
+
+  template <typename T>
+  void integer(const std::string& key, T& out, std::int64_t min, std::int64_t max) {
+    const toml::node* n = node(key);
+    if (n == nullptr || !error.empty()) {
+      return;
+    }
+    if (!n->is_integer()) {
+      error = key + ": expected an integer";
+      return;
+    }
+    const std::int64_t v = n->as_integer()->get();
+    if (v < min || v > max) {
+      error = key + ": must be from " + std::to_string(min) + " to " + std::to_string(max);
+      return;
+    }
+    out = static_cast<T>(v);
+  }
+
+  void boolean(const std::string& key, bool& out) {
+    const toml::node* n = node(key);
+    if (n == nullptr || !error.empty()) {
+      return;
+    }
+    if (!n->is_boolean()) {
+      error = key + ": expected true or false";
+      return;
+    }
+    out = n->as_boolean()->get();
+  }
+
+  /** Reports the first key that no reader asked for. */
+  void unknown(const toml::table& t, const std::string& prefix) {
+    for (const auto& [k, v] : t) {
+      if (!error.empty()) {
+        return;
+      }
+      const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      if (const toml::table* sub = v.as_table()) {
+        unknown(*sub, key);
+      } else if (known.count(key) == 0) {
+        error = key + ": unknown setting";
+      }
+    }
+  }
+};
+
+constexpr std::int64_t kMaxMs = std::int64_t{1} << 40;
+
+}  // namespace
+
+std::string_view defaultConfigToml() noexcept { return kDefault; }
+
+std::variant<ServerConfig, std::string> parseConfig(std::string_view text,
+                                                    std::string_view sourceName) {
+  toml::table root;
+  try {
+    root = toml::parse(text, sourceName);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << sourceName << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+       << e.description();
+    return os.str();
+  }
+  ServerConfig c;
+  Reader r{root, {}, {}};
+  r.str("var_dir", c.varDir);
+  r.str("log_level", c.logLevel);
+  r.str("api.unix_socket", c.unixSocket);
+  r.integer("api.unix_socket_mode", c.unixSocketMode, 0, 0777);
+  r.str("api.tcp_listen", c.tcpListen);
+  r.str("api.token", c.token);
+  r.str("api.token_file", c.tokenFile);
+  r.str("api.tls.cert", c.tls.cert);
+  r.str("api.tls.key", c.tls.key);
+  r.integer("api.limits.max_frame_bytes", c.limits.maxFrameBytes, 64, std::int64_t{1} << 30);
+  r.integer("api.limits.max_requests_in_flight", c.limits.maxRequestsInFlight, 1, 1 << 20);
+  r.integer("api.limits.max_pending_bytes", c.limits.maxPendingBytes, 1024, std::int64_t{1} << 34);
+  r.integer("engine.ownerless_grace_ms", c.ownerlessGraceMs, 0, kMaxMs);
+  r.integer("engine.idle_reclaim_ms", c.idleReclaimMs, 0, kMaxMs);
+  r.integer("engine.no_answer_timeout_ms", c.noAnswerTimeoutMs, 0, kMaxMs);
+  r.integer("engine.max_duration_ms", c.maxDurationMs, 0, kMaxMs);
+  r.integer("lines.sim.count", c.sim.count, 0, 4096);
+  r.str("lines.sim.name_prefix", c.sim.namePrefix);
+  r.integer("lines.sim.first_address", c.sim.firstAddress, 0, std::int64_t{1} << 31);
+  r.boolean("lines.sip.enabled", c.sip.enabled);
+  r.str("lines.sip.listen", c.sip.listen);
+  r.str("cdr.calls_jsonl", c.callsJsonl);
+  r.integer("cdr.keep_records", c.keepRecords, 0, 10'000'000);
+  r.integer("shutdown.grace_ms", c.shutdownGraceMs, 0, kMaxMs);
+  if (r.error.empty()) {
+    r.unknown(root, "");
+  }
+  if (!r.error.empty()) {
+    return std::string(sourceName) + ": " + r.error;
+  }
+  if (c.sip.enabled) {
+    return std::string(sourceName) + ": lines.sip.enabled: the SIP line is not available yet";
+  }
+  if ((c.tls.cert.empty()) != (c.tls.key.empty())) {
+    return std::string(sourceName) + ": api.tls: set both cert and key, or neither";
+  }
+  if (c.unixSocket.empty() && c.tcpListen.empty()) {
+    return std::string(sourceName) + ": api: both listeners are disabled";
+  }
+  return c;
+}
+
+std::variant<ServerConfig, std::string> loadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return path + ": cannot read the file";
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parseConfig(ss.str(), path);
+}
+
+}  // namespace tapi::server

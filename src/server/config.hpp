@@ -1,0 +1,71 @@
+#pragma once
+// tapid's configuration: one TOML file, every setting defaulted so that `tapid` with no
+// arguments serves on loopback. docs/tapid.md is the reference; defaultConfigToml() is
+// the same text, printed by `tapid --print-default-config`.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "server/protocol.hpp"
+
+namespace tapi::server {
+
+struct SimLinesConfig {
+  std::uint32_t count = 2;          // simulated line devices, ids 0..count-1
+  std::string namePrefix = "sim/";  // line names: "sim/0", "sim/1", ...
+  std::uint32_t firstAddress = 100; // line addresses: "100", "101", ...
+};
+
+/** The SIP line (a later issue): read and kept so configs can carry it already. */
+struct SipLinesConfig {
+  bool enabled = false;
+  std::string listen = "127.0.0.1:5060";
+};
+
+struct TlsConfig {
+  std::string cert;  // PEM certificate chain; TLS on TCP when cert and key are both set
+  std::string key;   // PEM private key
+};
+
+struct ServerConfig {
+  std::string varDir = "./var";  // created at start
+  std::string logLevel = "info"; // trace, debug, info, warn, error, critical, off
+
+  std::string unixSocket = "./var/tapid.sock";  // "" disables the Unix listener
+  std::uint32_t unixSocketMode = 0660;
+  std::string tcpListen = "127.0.0.1:8720";      // host:port; "" disables TCP; port 0 = any
+  std::string token;                              // "" = generate one into tokenFile
+  std::string tokenFile = "./var/tapid.token";
+  TlsConfig tls;
+  Limits limits;
+
+  std::int64_t ownerlessGraceMs = 0;
+  std::int64_t idleReclaimMs = 0;
+  std::int64_t noAnswerTimeoutMs = 0;
+  std::int64_t maxDurationMs = 0;
+
+  SimLinesConfig sim;
+  SipLinesConfig sip;
+
+  std::string callsJsonl = "./var/calls.jsonl";  // "" disables the file
+  std::size_t keepRecords = 10000;               // released records kept for tapidCallRecord
+  std::int64_t shutdownGraceMs = 3000;           // how long SIGTERM waits for clients to close
+};
+
+/** The default configuration as commented TOML (parses to ServerConfig{}). */
+std::string_view defaultConfigToml() noexcept;
+
+/**
+ * Parses a TOML document. Unknown keys are errors (a typo must not silently fall back
+ * to a default).
+ * @return the configuration, or a message naming the offending key.
+ */
+std::variant<ServerConfig, std::string> parseConfig(std::string_view toml,
+                                                    std::string_view sourceName = "config");
+
+/** Reads and parses a TOML file. */
+std::variant<ServerConfig, std::string> loadConfigFile(const std::string& path);
+
+}  // namespace tapi::server

@@ -1,0 +1,70 @@
+#pragma once
+// The API listeners: a Unix socket (file permissions are the authentication) and TCP
+// (bearer token, optional TLS). Each accepted connection is handed to session.hpp.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include "server/session.hpp"
+
+namespace tapi::server {
+
+class UnixListener {
+ public:
+  /**
+   * Binds `path` with permissions `mode`. A stale socket file (nobody accepting on it)
+   * is removed first; a live one means another server runs there: an error.
+   * @return the listener (not yet accepting), or a message.
+   */
+  static std::variant<std::unique_ptr<UnixListener>, std::string> bind(
+      boost::asio::io_context& io, const std::string& path, std::uint32_t mode,
+      SessionContext& ctx);
+  ~UnixListener();
+
+  void start();
+  /** Stops accepting and removes the socket file. */
+  void close();
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  UnixListener(boost::asio::io_context& io, std::string path, SessionContext& ctx);
+  void acceptNext();
+
+  boost::asio::local::stream_protocol::acceptor acceptor_;
+  std::string path_;
+  SessionContext& ctx_;
+  bool closed_ = false;
+};
+
+class TcpListener {
+ public:
+  /**
+   * Binds "host:port" (port 0: any free port). `tls` may be null (plain TCP); it must
+   * outlive the listener and its connections.
+   */
+  static std::variant<std::unique_ptr<TcpListener>, std::string> bind(
+      boost::asio::io_context& io, const std::string& hostPort, SessionContext& ctx,
+      boost::asio::ssl::context* tls);
+
+  void start();
+  void close();
+  /** The bound address, e.g. "127.0.0.1:8720". */
+  std::string address() const;
+
+ private:
+  TcpListener(boost::asio::io_context& io, SessionContext& ctx, boost::asio::ssl::context* tls);
+  void acceptNext();
+
+  boost::asio::ip::tcp::acceptor acceptor_;
+  SessionContext& ctx_;
+  boost::asio::ssl::context* tls_;
+  bool closed_ = false;
+};
+
+}  // namespace tapi::server

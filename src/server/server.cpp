@@ -1,0 +1,456 @@
+#include "server/server.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <optional>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <openssl/rand.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "base/asio_loop.hpp"
+#include "cdr/record_json.hpp"
+#include "engine/engine.hpp"
+#include "providers/sim/sim_provider.hpp"
+#include "server/listener.hpp"
+#include "server/protocol.hpp"
+#include "server/session.hpp"
+
+namespace tapi::server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+/** 32 random bytes as 64 hex digits. */
+std::optional<std::string> randomToken() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    return std::nullopt;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * sizeof bytes);
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xF];
+  }
+  return out;
+}
+
+/** Writes `text` to `path` readable by the owner only (created or replaced). */
+std::string writePrivateFile(const std::string& path, const std::string& text) {
+  ::unlink(path.c_str());  // a file left by another user or with wider permissions goes
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return path + ": " + std::strerror(errno);
+  }
+  std::string err;
+  if (::fchmod(fd, 0600) != 0 ||
+      ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    err = path + ": " + std::strerror(errno);
+  }
+  ::close(fd);
+  return err;
+}
+
+void ensureParentDir(const std::string& path) {
+  if (path.empty()) {
+    return;
+  }
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+  }
+}
+
+void gauge(std::string& out, const char* name, const char* help, std::uint64_t v,
+           const char* type = "gauge") {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+  out += name;
+  out += ' ';
+  out += std::to_string(v);
+  out += '\n';
+}
+
+}  // namespace
+
+struct Server::Impl {
+  explicit Impl(ServerConfig c) : cfg(std::move(c)) {}
+
+  // Declaration order is destruction order reversed: the loop outlives everything that
+  // posts to it or has operations pending on it.
+  ServerConfig cfg;
+  base::AsioLoop loop;
+  std::unique_ptr<providers::sim::SimProvider> sim;
+  std::unique_ptr<engine::Engine> engine;
+  std::FILE* callsFile = nullptr;
+  std::uint64_t recordsWritten = 0;
+  std::unique_ptr<ProtocolHub> hub;
+  std::unique_ptr<SessionContext> ctx;
+  std::unique_ptr<asio::ssl::context> tls;
+  std::unique_ptr<UnixListener> unixListener;
+  std::unique_ptr<TcpListener> tcpListener;
+  std::optional<asio::signal_set> signals;
+  std::optional<asio::steady_timer> shutdownTimer;
+  std::chrono::steady_clock::time_point shutdownDeadline{};
+  bool stopping = false;
+  bool forced = false;
+  int exitCode = 0;
+
+  int setUp();
+  void onCallReleased(const CallRecord& r);
+  void waitForSignal();
+  void beginShutdown(int signal);
+  void pollClients();
+  void pollEngine(int turnsLeft);
+  void finish();
+  std::string metrics() const;
+};
+
+Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Server::~Server() {
+  Impl& s = *impl_;
+  // Whatever still has an operation on the loop completes (aborted) before the objects
+  // its handler refers to go away.
+  if (s.ctx) {
+    for (auto& [id, weak] : std::unordered_map(s.ctx->live)) {
+      if (auto c = weak.lock()) {
+        c->forceClose();
+      }
+    }
+  }
+  if (s.unixListener) {
+    s.unixListener->close();
+  }
+  if (s.tcpListener) {
+    s.tcpListener->close();
+  }
+  if (s.signals) {
+    boost::system::error_code ec;
+    s.signals->cancel(ec);
+  }
+  if (s.shutdownTimer) {
+    s.shutdownTimer->cancel();
+  }
+  s.loop.context().restart();
+  while (s.loop.context().poll() > 0) {
+  }
+  if (s.callsFile != nullptr) {
+    std::fclose(s.callsFile);
+  }
+}
+
+std::string Server::metricsText() const { return impl_->metrics(); }
+
+void Server::Impl::onCallReleased(const CallRecord& r) {
+  if (callsFile != nullptr) {
+    const std::string line = cdr::toJson(r) + "\n";
+    if (std::fputs(line.c_str(), callsFile) < 0 || std::fflush(callsFile) != 0) {
+      spdlog::error("event=cdr_write_failed file={} error=\"{}\"", cfg.callsJsonl,
+                    std::strerror(errno));
+    } else {
+      ++recordsWritten;
+    }
+  }
+  if (hub) {
+    hub->recordReleased(r);
+  }
+}
+
+int Server::Impl::setUp() {
+  std::error_code fsec;
+  std::filesystem::create_directories(cfg.varDir, fsec);
+  if (fsec) {
+    spdlog::error("event=startup_failed reason=\"cannot create {}: {}\"", cfg.varDir, fsec.message());
+    return 1;
+  }
+  ensureParentDir(cfg.unixSocket);
+  ensureParentDir(cfg.callsJsonl);
+
+  // Lines and engine.
+  std::vector<providers::sim::LineConfig> lines;
+  for (std::uint32_t i = 0; i < cfg.sim.count; ++i) {
+    lines.push_back({cfg.sim.namePrefix + std::to_string(i), std::to_string(cfg.sim.firstAddress + i)});
+  }
+  sim = std::make_unique<providers::sim::SimProvider>(loop, std::move(lines));
+  engine::Config ec;
+  ec.ownerlessGrace = std::chrono::milliseconds(cfg.ownerlessGraceMs);
+  ec.idleReclaimAfter = std::chrono::milliseconds(cfg.idleReclaimMs);
+  ec.noAnswerTimeout = std::chrono::milliseconds(cfg.noAnswerTimeoutMs);
+  ec.maxDuration = std::chrono::milliseconds(cfg.maxDurationMs);
+  ec.onCallReleased = [this](const CallRecord& r) { onCallReleased(r); };
+  ec.log = [](const std::string& line) { spdlog::info("event=engine detail=\"{}\"", line); };
+  engine = std::make_unique<engine::Engine>(loop, *sim, std::move(ec));
+  hub = std::make_unique<ProtocolHub>(loop, *engine, cfg.sim.count > 0 ? sim.get() : nullptr,
+                                      cfg.limits, cfg.keepRecords);
+
+  if (!cfg.callsJsonl.empty()) {
+    callsFile = std::fopen(cfg.callsJsonl.c_str(), "ae");
+    if (callsFile == nullptr) {
+      spdlog::error("event=startup_failed reason=\"cannot open {}: {}\"", cfg.callsJsonl,
+                    std::strerror(errno));
+      return 1;
+    }
+  }
+
+  ctx = std::make_unique<SessionContext>(SessionContext{*hub, {}, {}, {}, 0, false, 0, 0});
+  ctx->metrics = [this] { return metrics(); };
+
+  // Listeners.
+  if (!cfg.unixSocket.empty()) {
+    auto r = UnixListener::bind(loop.context(), cfg.unixSocket, cfg.unixSocketMode, *ctx);
+    if (auto* err = std::get_if<std::string>(&r)) {
+      spdlog::error("event=startup_failed reason=\"{}\"", *err);
+      return 1;
+    }
+    unixListener = std::move(std::get<0>(r));
+  }
+  if (!cfg.tcpListen.empty()) {
+    if (cfg.token.empty()) {
+      auto token = randomToken();
+      if (!token) {
+        spdlog::error("event=startup_failed reason=\"no random bytes for the API token\"");
+        return 1;
+      }
+      ensureParentDir(cfg.tokenFile);
+      if (std::string err = writePrivateFile(cfg.tokenFile, *token + "\n"); !err.empty()) {
+        spdlog::error("event=startup_failed reason=\"cannot write the token: {}\"", err);
+        return 1;
+      }
+      ctx->token = *token;
+      spdlog::info("event=token_generated file={} mode=0600", cfg.tokenFile);
+    } else {
+      ctx->token = cfg.token;
+    }
+    if (!cfg.tls.cert.empty()) {
+      tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+      boost::system::error_code ec2;
+      tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                           asio::ssl::context::no_tlsv1_1,
+                       ec2);
+      if (!ec2) {
+        tls->use_certificate_chain_file(cfg.tls.cert, ec2);
+      }
+      if (!ec2) {
+        tls->use_private_key_file(cfg.tls.key, asio::ssl::context::pem, ec2);
+      }
+      if (ec2) {
+        spdlog::error("event=startup_failed reason=\"TLS: {}\" cert={} key={}", ec2.message(),
+                      cfg.tls.cert, cfg.tls.key);
+        return 1;
+      }
+    }
+    auto r = TcpListener::bind(loop.context(), cfg.tcpListen, *ctx, tls.get());
+    if (auto* err = std::get_if<std::string>(&r)) {
+      spdlog::error("event=startup_failed reason=\"{}\"", *err);
+      return 1;
+    }
+    tcpListener = std::move(std::get<0>(r));
+  }
+
+  if (unixListener) {
+    unixListener->start();
+    spdlog::info("event=listening transport=unix path={} mode=0{:o} url=ws+unix://{}:/v1",
+                 unixListener->path(), cfg.unixSocketMode, unixListener->path());
+  }
+  if (tcpListener) {
+    tcpListener->start();
+    const std::string addr = tcpListener->address();
+    spdlog::info("event=listening transport={} address={} url={}://{}/v1 auth=bearer{}",
+                 tls ? "tls" : "tcp", addr, tls ? "wss" : "ws", addr,
+                 cfg.token.empty() ? " token_file=" + cfg.tokenFile : std::string(" token=config"));
+  }
+  spdlog::info("event=ready lines={} calls_jsonl={} pid={}", engine->lines().size(),
+               cfg.callsJsonl.empty() ? "off" : cfg.callsJsonl, ::getpid());
+  return 0;
+}
+
+void Server::Impl::waitForSignal() {
+  signals->async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) {
+      return;
+    }
+    beginShutdown(sig);
+    waitForSignal();
+  });
+}
+
+void Server::Impl::beginShutdown(int sig) {
+  if (stopping) {
+    spdlog::warn("event=shutdown_forced signal={}", sig);
+    forced = true;
+    for (auto& [id, weak] : std::unordered_map(ctx->live)) {
+      if (auto c = weak.lock()) {
+        c->forceClose();
+      }
+    }
+    return;
+  }
+  stopping = true;
+  ctx->stopping = true;
+  const EngineStats before = engine->stats();
+  spdlog::info("event=shutdown_begin signal={} calls={} apps={} connections={}", sig, before.calls,
+               before.apps, ctx->live.size());
+  if (unixListener) {
+    unixListener->close();
+  }
+  if (tcpListener) {
+    tcpListener->close();
+  }
+  // Every live call ends (origin server-shutdown) and is recorded; every app gets
+  // LINE_CLOSE for its lines. Then each client is sent what is queued and closed.
+  engine->shutdownAll();
+  for (auto& [id, weak] : std::unordered_map(ctx->live)) {
+    if (auto c = weak.lock()) {
+      c->shutdownClose();
+    }
+  }
+  shutdownDeadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.shutdownGraceMs);
+  shutdownTimer.emplace(loop.context());
+  pollClients();
+}
+
+void Server::Impl::pollClients() {
+  if (ctx->live.empty()) {
+    pollEngine(100);
+    return;
+  }
+  if (!forced && std::chrono::steady_clock::now() >= shutdownDeadline) {
+    spdlog::warn("event=shutdown_grace_expired connections={}", ctx->live.size());
+    forced = true;
+    for (auto& [id, weak] : std::unordered_map(ctx->live)) {
+      if (auto c = weak.lock()) {
+        c->forceClose();
+      }
+    }
+  }
+  shutdownTimer->expires_after(std::chrono::milliseconds(10));
+  shutdownTimer->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      pollClients();
+    }
+  });
+}
+
+void Server::Impl::pollEngine(int turnsLeft) {
+  // Released calls are deleted at the end of a loop turn: give the loop a few turns.
+  const EngineStats s = engine->stats();
+  if ((s.calls == 0 && s.apps == 0 && s.providerCalls == 0 && s.pendingRequests == 0) ||
+      turnsLeft <= 0) {
+    finish();
+    return;
+  }
+  shutdownTimer->expires_after(std::chrono::milliseconds(10));
+  shutdownTimer->async_wait([this, turnsLeft](const boost::system::error_code& ec) {
+    if (!ec) {
+      pollEngine(turnsLeft - 1);
+    }
+  });
+}
+
+void Server::Impl::finish() {
+  const EngineStats s = engine->stats();
+  const auto leaks = engine->leakReport();
+  spdlog::info(
+      "event=shutdown_done records_written={} apps={} open_lines={} handles={} calls={} "
+      "provider_calls={} pending_requests={} provider_pending_requests={} queued_events={} "
+      "timers={}",
+      recordsWritten, s.apps, s.openLines, s.handles, s.calls, s.providerCalls, s.pendingRequests,
+      s.providerPendingRequests, s.queuedEvents, s.timers);
+  if (leaks.empty()) {
+    std::fprintf(stderr, "leak report: empty\n");
+  } else {
+    std::fprintf(stderr, "leak report: %zu entries\n", leaks.size());
+    for (const LeakEntry& e : leaks) {
+      std::fprintf(stderr, "  leak: %s app=%s handle=%u call_id=%u state=%s age_ms=%lld\n",
+                   e.what.c_str(), e.app.c_str(), e.handle, e.callId, toString(e.state),
+                   static_cast<long long>(
+                       std::chrono::duration_cast<std::chrono::milliseconds>(e.age).count()));
+    }
+  }
+  std::fflush(stderr);
+  exitCode = leaks.empty() ? 0 : 1;
+  if (callsFile != nullptr) {
+    std::fclose(callsFile);
+    callsFile = nullptr;
+  }
+  boost::system::error_code ec;
+  signals->cancel(ec);
+  loop.context().stop();
+}
+
+std::string Server::Impl::metrics() const {
+  std::string out;
+  const EngineStats s = engine->stats();
+  gauge(out, "tapid_apps", "Applications initialised.", s.apps);
+  gauge(out, "tapid_open_lines", "Line opens (one per app per lineOpen).", s.openLines);
+  gauge(out, "tapid_handles", "Call handles held by applications.", s.handles);
+  gauge(out, "tapid_calls", "Engine call objects.", s.calls);
+  gauge(out, "tapid_provider_calls", "Provider call objects.", s.providerCalls);
+  gauge(out, "tapid_pending_requests", "Engine requests awaiting completion.", s.pendingRequests);
+  gauge(out, "tapid_provider_pending_requests", "Provider requests awaiting completion.",
+        s.providerPendingRequests);
+  gauge(out, "tapid_queued_events", "Events queued in the engine for applications.",
+        s.queuedEvents);
+  gauge(out, "tapid_timers", "Timers scheduled by the engine and providers.", s.timers);
+  gauge(out, "tapid_reclaimed_handles_total", "Handles reclaimed by the idle-reclaim policy.",
+        s.reclaimedHandles, "counter");
+  gauge(out, "tapid_connections", "WebSocket API connections.", hub->connections());
+  gauge(out, "tapid_open_sockets", "Client sockets (API and plain HTTP).", ctx->live.size());
+  const ProtocolCounters& c = hub->counters();
+  out += "# HELP tapid_rejected_frames_total Request frames refused, by error code.\n";
+  out += "# TYPE tapid_rejected_frames_total counter\n";
+  for (std::size_t i = 0; i < kProtoErrorCount; ++i) {
+    out += "tapid_rejected_frames_total{reason=\"";
+    out += toString(static_cast<ProtoError>(i));
+    out += "\"} ";
+    out += std::to_string(c.rejectedFrames[i]);
+    out += '\n';
+  }
+  gauge(out, "tapid_requests_total", "Request frames received.", c.requests, "counter");
+  gauge(out, "tapid_events_total", "Event frames sent.", c.eventsSent, "counter");
+  gauge(out, "tapid_slow_reader_disconnects_total",
+        "Clients disconnected for not reading their events.", c.slowReaderDisconnects, "counter");
+  gauge(out, "tapid_connections_total", "WebSocket API connections accepted.", c.connectionsTotal,
+        "counter");
+  gauge(out, "tapid_http_requests_total", "HTTP requests received.", ctx->httpRequests, "counter");
+  gauge(out, "tapid_unauthorized_total", "Requests refused for a missing or wrong token.",
+        ctx->unauthorized, "counter");
+  gauge(out, "tapid_call_records_written_total", "Lines appended to calls.jsonl.", recordsWritten,
+        "counter");
+  return out;
+}
+
+int Server::run() {
+  Impl& s = *impl_;
+  std::signal(SIGPIPE, SIG_IGN);
+  // Signals first: a SIGTERM that arrives once the sockets exist must take the clean path.
+  s.signals.emplace(s.loop.context(), SIGTERM, SIGINT);
+  if (int rc = s.setUp(); rc != 0) {
+    return rc;
+  }
+  s.waitForSignal();
+  s.loop.run();
+  return s.exitCode;
+}
+
+}  // namespace tapi::server
