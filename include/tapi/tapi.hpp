@@ -2,6 +2,7 @@
 // OpenTAPI C++ API.
 //
 //   auto rt  = tapi::Runtime::embedded();                 // engine in this process
+//   // or: auto rt = tapi::Runtime::connect("unix:./var/tapid.sock").value();  // a tapid
 //   auto app = tapi::App::initialize(rt, {.name = "dialer"}).value();
 //   auto line = app.open(0, tapi::Privilege::Owner).value();
 //   auto call = line.makeCall("200").value();            // Call releases its handle when destroyed
@@ -20,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <tapi/result.hpp>
@@ -62,11 +64,42 @@ struct EngineOptions {
   std::function<void(const CallRecord&)> onCallReleased;
 };
 
-/** Owns the engine (or, later, the connection to a remote tapid) that apps use. */
+/** Named resource counters, in the order the engine or server reports them. */
+using Counters = std::vector<std::pair<std::string, std::int64_t>>;
+
+/** An inbound call the simulated network places towards a line (operators and tests). */
+struct InboundCall {
+  std::uint32_t deviceId = 0;
+  std::string caller;      // the calling number
+  std::string callerName;  // the calling name
+  /** Remote only: the far end's script, "sim:<directive>;..." as in docs/api.md. */
+  std::string script;
+};
+
+/**
+ * Owns the engine (embedded) or the connections to a tapid server (remote) that apps use.
+ * The rest of the API is the same for both: choosing one is the one line that creates the
+ * runtime.
+ */
 class Runtime {
  public:
   /** An engine in this process with a simulated network. */
   static std::shared_ptr<Runtime> embedded(EngineOptions options = {});
+
+  /**
+   * A tapid server. Opens one control connection now (for lines(), stats() and the
+   * operator calls below); each App::initialize() then opens its own connection, because
+   * one connection is one application to the server (docs/api.md).
+   * @param server "unix:/path/to/tapid.sock" or "tcp://host:port" (TAPI_SERVER's syntax).
+   * @param token the bearer token for tcp (ignored for unix).
+   * @return the runtime; LINEERR_INVALPARAM for a malformed address,
+   *         LINEERR_OPERATIONFAILED if the server cannot be reached within 10 s.
+   * Any thread. Requests to the server wait at most 10 s for their response
+   * (LINEERR_OPERATIONFAILED after that); an app whose connection dropped gets
+   * LINEERR_UNINITIALIZED from then on.
+   */
+  static Result<std::shared_ptr<Runtime>> connect(const std::string& server,
+                                                  const std::string& token = {});
 
   ~Runtime();
   Runtime(const Runtime&) = delete;
@@ -77,8 +110,30 @@ class Runtime {
   EngineStats stats() const;
   /** Everything still held; empty when all apps released everything. */
   std::vector<LeakEntry> leakReport() const;
-  /** Ends every live call (origin server-shutdown) and closes every line. */
+  /** Ends every live call (origin server-shutdown) and closes every line. Embedded only. */
   void shutdownEngine();
+
+  /** True when the engine is in a tapid reached over the network. */
+  bool isRemote() const noexcept { return embedded_ == nullptr; }
+  /**
+   * Every resource counter by name: the engine's (embedded) or tapidStats (remote, which
+   * adds server counters such as "connections").
+   */
+  Result<Counters> counters() const;
+  /** Records of every call not yet released (remote: tapidCalls). */
+  Result<std::vector<CallRecord>> calls() const;
+  /**
+   * The post-connection record of one call by its call id, the same for every app
+   * (remote: tapidCallRecord, which also finds calls released since the server started).
+   * @return the record, or an error (LINEERR_INVALPARAM or the server's) if unknown.
+   */
+  Result<CallRecord> callRecord(std::uint32_t callId) const;
+  /**
+   * Has the simulated network offer a call on a line (remote: simPlaceInbound).
+   * @return the call id; LINEERR_OPERATIONUNAVAIL when embedded (script the network
+   *         through simulation() there).
+   */
+  Result<std::uint32_t> placeInbound(const InboundCall& call);
 
   /** Simulated clock only: runs what is runnable now. */
   void runUntilIdle();

@@ -31,6 +31,10 @@ class Backend {
   virtual EngineStats stats() = 0;
   virtual std::vector<LeakEntry> leakReport() = 0;
   virtual void shutdownEngine() = 0;
+  virtual Result<Counters> counters() = 0;
+  virtual Result<std::vector<CallRecord>> calls() = 0;
+  virtual Result<CallRecord> callRecord(std::uint32_t callId) = 0;
+  virtual Result<std::uint32_t> placeInbound(const InboundCall& call) = 0;
 
   /** lineInitializeEx; `notify` runs (on a backend thread) when the queue becomes non-empty. */
   virtual Result<std::uint32_t> initialize(const std::string& name, std::uint32_t apiVersion,

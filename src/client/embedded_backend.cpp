@@ -65,6 +65,41 @@ void EmbeddedBackend::shutdownEngine() {
   });
 }
 
+Result<Counters> EmbeddedBackend::counters() {
+  const EngineStats s = stats();
+  auto n = [](std::size_t v) { return static_cast<std::int64_t>(v); };
+  return Counters{{"apps", n(s.apps)},
+                  {"openLines", n(s.openLines)},
+                  {"handles", n(s.handles)},
+                  {"calls", n(s.calls)},
+                  {"providerCalls", n(s.providerCalls)},
+                  {"pendingRequests", n(s.pendingRequests)},
+                  {"providerPendingRequests", n(s.providerPendingRequests)},
+                  {"queuedEvents", n(s.queuedEvents)},
+                  {"timers", n(s.timers)},
+                  {"reclaimedHandles", n(s.reclaimedHandles)}};
+}
+
+Result<std::vector<CallRecord>> EmbeddedBackend::calls() {
+  return invoke([this] { return engine_->callRecords(); });
+}
+
+Result<CallRecord> EmbeddedBackend::callRecord(std::uint32_t callId) {
+  auto records = invoke([this] { return engine_->callRecords(); });
+  for (auto& r : records) {
+    if (r.callId == callId) {
+      return std::move(r);
+    }
+  }
+  return LineErr::InvalParam;  // released calls are the CDR store's business here
+}
+
+Result<std::uint32_t> EmbeddedBackend::placeInbound(const InboundCall&) {
+  // In this process the simulation is scripted directly (Runtime::simulation()), with the
+  // full Script model rather than the wire's "sim:" directives.
+  return LineErr::OperationUnavail;
+}
+
 Result<std::uint32_t> EmbeddedBackend::initialize(const std::string& name,
                                                   std::uint32_t apiVersion,
                                                   std::function<void()> notify) {

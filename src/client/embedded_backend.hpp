@@ -41,6 +41,10 @@ class EmbeddedBackend final : public Backend {
   EngineStats stats() override;
   std::vector<LeakEntry> leakReport() override;
   void shutdownEngine() override;
+  Result<Counters> counters() override;
+  Result<std::vector<CallRecord>> calls() override;
+  Result<CallRecord> callRecord(std::uint32_t callId) override;
+  Result<std::uint32_t> placeInbound(const InboundCall& call) override;
   Result<std::uint32_t> initialize(const std::string& name, std::uint32_t apiVersion,
                                    std::function<void()> notify) override;
   Result<void> shutdown(std::uint32_t app) override;

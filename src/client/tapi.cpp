@@ -5,6 +5,8 @@
 #include <mutex>
 
 #include "client/embedded_backend.hpp"
+#include "client/remote_backend.hpp"
+#include "client/server_address.hpp"
 
 namespace tapi {
 namespace detail {
@@ -42,6 +44,19 @@ std::shared_ptr<Runtime> Runtime::embedded(EngineOptions options) {
   return std::make_shared<Runtime>(std::make_unique<detail::EmbeddedBackend>(std::move(options)));
 }
 
+Result<std::shared_ptr<Runtime>> Runtime::connect(const std::string& server,
+                                                  const std::string& token) {
+  auto address = detail::parseServerAddress(server);
+  if (!address) {
+    return fail(address.error());
+  }
+  auto backend = detail::RemoteBackend::connect(std::move(*address), token);
+  if (!backend) {
+    return fail(backend.error());
+  }
+  return std::make_shared<Runtime>(std::move(*backend));
+}
+
 Runtime::Runtime(std::unique_ptr<detail::Backend> backend)
     : backend_(std::move(backend)),
       embedded_(dynamic_cast<detail::EmbeddedBackend*>(backend_.get())) {}
@@ -51,6 +66,14 @@ std::vector<LineDevice> Runtime::lines() const { return backend_->lines(); }
 EngineStats Runtime::stats() const { return backend_->stats(); }
 std::vector<LeakEntry> Runtime::leakReport() const { return backend_->leakReport(); }
 void Runtime::shutdownEngine() { backend_->shutdownEngine(); }
+Result<Counters> Runtime::counters() const { return backend_->counters(); }
+Result<std::vector<CallRecord>> Runtime::calls() const { return backend_->calls(); }
+Result<CallRecord> Runtime::callRecord(std::uint32_t callId) const {
+  return backend_->callRecord(callId);
+}
+Result<std::uint32_t> Runtime::placeInbound(const InboundCall& call) {
+  return backend_->placeInbound(call);
+}
 
 void Runtime::runUntilIdle() {
   if (embedded_ != nullptr && embedded_->simLoop() != nullptr) {
