@@ -13,6 +13,7 @@ std::error_code notFound() { return std::make_error_code(std::errc::no_such_proc
 std::error_code wrongState() { return std::make_error_code(std::errc::operation_not_permitted); }
 std::error_code invalid() { return std::make_error_code(std::errc::invalid_argument); }
 std::error_code duplicate() { return std::make_error_code(std::errc::file_exists); }
+std::error_code overLimit() { return std::make_error_code(std::errc::resource_unavailable_try_again); }
 
 }  // namespace
 
@@ -110,6 +111,14 @@ T* TransactionLayer::create(std::string key, Args&&... args) {
   return raw;
 }
 
+bool TransactionLayer::roomForOneMore() {
+  if (table_.size() < timers_.maxTransactions) {
+    return true;
+  }
+  ++stats_.refusedOverLimit;
+  return false;
+}
+
 Transaction* TransactionLayer::find(TransactionHandle h) const {
   TransactionBox* box = table_.get(h);
   return box == nullptr ? nullptr : box->tx.get();
@@ -180,6 +189,9 @@ Result<TransactionHandle> TransactionLayer::sendRequest(message::SipMessage requ
   if (!request.isRequest() || request.method() == message::Method::Ack) {
     return fail(invalid());
   }
+  if (!roomForOneMore()) {
+    return fail(overLimit());
+  }
   auto route = transport_.prepareRequest(request, target, transport::generateBranch());
   if (!route) {
     return fail(route.error());
@@ -205,6 +217,9 @@ Result<TransactionHandle> TransactionLayer::sendCancel(TransactionHandle invite)
   // §9.1: only once a provisional arrived, and never after a final.
   if (ict->state() != InviteClientTransaction::State::Proceeding) {
     return fail(wrongState());
+  }
+  if (!roomForOneMore()) {
+    return fail(overLimit());
   }
   auto cancel = buildCancel(ict->request());
   if (!cancel) {
@@ -243,6 +258,9 @@ Result<TransactionHandle> TransactionLayer::createServer(const message::SipMessa
   std::string key = serverKey(request);
   if (serverIndex_.count(key) != 0) {
     return fail(duplicate());
+  }
+  if (!roomForOneMore()) {
+    return fail(overLimit());
   }
   if (request.method() == message::Method::Invite) {
     auto* tx = create<InviteServerTransaction>(std::move(key), request.clone(), arrival);

@@ -130,6 +130,7 @@ class TransactionLayer final : public transport::MessageSink {
   template <typename T, typename... Args>
   T* create(std::string key, Args&&... args);
   void reap();
+  bool roomForOneMore();
   void onRequestIn(transport::IncomingMessage& in);
   void onResponseIn(transport::IncomingMessage& in);
 

@@ -76,6 +76,11 @@ struct TimerConfig {
   base::Duration timerD = std::chrono::seconds{32};    ///< Timer D on unreliable (>= 32 s)
   /** Whether an INVITE server transaction sends 100 Trying as soon as it is created. */
   bool autoTrying = true;
+  /**
+   * Most transactions alive at once (a request flood would otherwise hold one per request
+   * for 64*T1); creating one more fails with resource_unavailable_try_again.
+   */
+  std::size_t maxTransactions = 100000;
 };
 
 struct TransactionBox;
@@ -128,6 +133,7 @@ struct TransactionStats {
   std::uint64_t timeouts = 0;         ///< transactions ended by Timer B, F or H
   std::uint64_t transportErrors = 0;  ///< failed sends
   std::uint64_t rejectedTransitions = 0;  ///< transitions the tables refused (a bug if not 0)
+  std::uint64_t refusedOverLimit = 0;     ///< creations refused by TimerConfig::maxTransactions
 
   std::uint64_t liveOf(TransactionKind k) const { return live[static_cast<std::size_t>(k)]; }
   std::uint64_t liveTotal() const {

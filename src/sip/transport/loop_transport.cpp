@@ -32,11 +32,8 @@ void LoopTransport::send(const Destination& to, std::string bytes, SendDone done
     sent_.push_back(Sent{to, std::move(bytes), loop_.now()});
   }
   if (done) {
-    loop_.post([alive = std::weak_ptr<bool>(alive_), done = std::move(done), ec] {
-      // A completion runs exactly once even if the transport is gone by then.
-      (void)alive;
-      done(ec);
-    });
+    // A completion runs exactly once, even if the transport is gone by then.
+    loop_.post([done = std::move(done), ec] { done(ec); });
   }
 }
 

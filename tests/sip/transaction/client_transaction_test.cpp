@@ -360,6 +360,41 @@ TEST(ClientTransactions, OurViaCarriesTransportSentByRportAndAFreshBranch) {
   EXPECT_EQ(f.layer.stats().liveOf(TransactionKind::NonInviteClient), 2u);
 }
 
+TEST(NonInviteClient, CustomT2CapsTimerE) {
+  transaction::TimerConfig t;
+  t.t2 = 1s;
+  TransactionFixture f(Protocol::Udp, t);
+  f.startClient("OPTIONS");
+  f.loop.advance(5s);
+  EXPECT_EQ(f.sendTimes("OPTIONS"), seq({0, 0.5, 1.5, 2.5, 3.5, 4.5}));
+}
+
+TEST(InviteClient, CustomTimerD) {
+  transaction::TimerConfig t;
+  t.timerD = 40s;
+  TransactionFixture f(Protocol::Udp, t);
+  f.startClient("INVITE");
+  f.answer(f.firstSent("INVITE"), 500);
+  f.loop.advance(39999ms);
+  EXPECT_TRUE(f.tu.terminated.empty());
+  f.loop.advance(1ms);
+  EXPECT_EQ(f.tu.terminated.size(), 1u);
+}
+
+TEST(ClientTransactions, TheTransactionCountIsBounded) {
+  transaction::TimerConfig t;
+  t.maxTransactions = 2;
+  TransactionFixture f(Protocol::Udp, t);
+  EXPECT_TRUE(f.layer.sendRequest(f.makeRequest("OPTIONS"), f.peerTarget()).ok());
+  EXPECT_TRUE(f.layer.sendRequest(f.makeRequest("OPTIONS"), f.peerTarget()).ok());
+  auto third = f.layer.sendRequest(f.makeRequest("OPTIONS"), f.peerTarget());
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error(), std::make_error_code(std::errc::resource_unavailable_try_again));
+  EXPECT_EQ(f.layer.stats().refusedOverLimit, 1u);
+  f.expectAllGone();
+  EXPECT_TRUE(f.layer.sendRequest(f.makeRequest("OPTIONS"), f.peerTarget()).ok()) << "room again once they end";
+}
+
 TEST(TransitionTables, InviteClientFollowsFigure5WithAccepted) {
   using S = Ict::State;
   EXPECT_TRUE(Ict::allowed(S::Calling, S::Proceeding));

@@ -60,6 +60,34 @@ TEST_F(InviteServerTest, UdpFailureRetransmitsWithTimerGCappedAtT2UntilTimerH) {
   f.expectAllGone();
 }
 
+TEST_F(InviteServerTest, CustomT2CapsTimerG) {
+  transaction::TimerConfig t;
+  t.t2 = 1s;
+  TransactionFixture f(Protocol::Udp, t);
+  receiveInvite(f);
+  ASSERT_TRUE(f.respond(h, 600).ok());
+  f.loop.advance(4s);
+  EXPECT_EQ(f.sendTimes("", 600), seq({0, 0.5, 1.5, 2.5, 3.5}));
+}
+
+TEST_F(InviteServerTest, AFloodOfRequestsIsBoundedByTheTransactionLimit) {
+  transaction::TimerConfig t;
+  t.maxTransactions = 3;
+  TransactionFixture f(Protocol::Udp, t);
+  int refused = 0;
+  f.tu.onRequestHook = [&](const transaction::RequestParam& p) {
+    if (!f.layer.createServer(p.request, p.arrival).ok()) {
+      ++refused;
+    }
+  };
+  for (int i = 0; i < 10; ++i) {
+    f.peerSends(f.peerRequest("OPTIONS", "z9hG4bKflood" + std::to_string(i)));
+  }
+  EXPECT_EQ(f.layer.stats().liveTotal(), 3u);
+  EXPECT_EQ(refused, 7);
+  EXPECT_EQ(f.layer.stats().refusedOverLimit, 7u);
+}
+
 TEST_F(InviteServerTest, RetransmittedInviteInCompletedGetsTheFinalAgain) {
   TransactionFixture f(Protocol::Udp);
   receiveInvite(f);
