@@ -1,6 +1,7 @@
 #include "sip/transport/transport_layer.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace tapi::sip::transport {
 
@@ -21,6 +22,24 @@ std::optional<boost::asio::ip::address> toAddress(std::string_view host) {
     return std::nullopt;
   }
   return a;
+}
+
+// Sent-by hosts compare as addresses when both are IP literals, else case-insensitively.
+bool sameHost(std::string_view ours, std::string_view theirs) {
+  const auto a = toAddress(ours);
+  const auto b = toAddress(theirs);
+  if (a && b) {
+    return *a == *b;
+  }
+  if (ours.size() != theirs.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(ours[i])) != std::tolower(static_cast<unsigned char>(theirs[i]))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::error_code noRoute() { return std::make_error_code(std::errc::host_unreachable); }
@@ -103,49 +122,66 @@ int stampReceived(message::SipMessage& request, const Endpoint& source) {
 TransportLayer::TransportLayer(message::ParseLimits limits) : limits_(limits) {}
 
 TransportLayer::~TransportLayer() {
-  for (Transport* t : transports_) {
-    t->setSink(nullptr);
+  for (const Entry& e : transports_) {
+    e.transport->setSink(nullptr);
   }
 }
 
-void TransportLayer::addTransport(Transport& transport) {
-  transports_.push_back(&transport);
+void TransportLayer::addTransport(Transport& transport, std::string advertisedHost) {
+  transports_.push_back(Entry{&transport, std::move(advertisedHost)});
   transport.setSink(this);
 }
 
 void TransportLayer::removeTransport(Transport& transport) {
   transport.setSink(nullptr);
-  transports_.erase(std::remove(transports_.begin(), transports_.end(), &transport), transports_.end());
+  transports_.erase(std::remove_if(transports_.begin(), transports_.end(),
+                                   [&](const Entry& e) { return e.transport == &transport; }),
+                    transports_.end());
 }
 
-Transport* TransportLayer::pick(Protocol protocol, const boost::asio::ip::address& dest) const {
-  for (Transport* t : transports_) {
-    if (t->protocol() == protocol && t->localEndpoint().address.is_v6() == dest.is_v6()) {
-      return t;
+const TransportLayer::Entry* TransportLayer::pick(Protocol protocol, const boost::asio::ip::address& dest) const {
+  for (const Entry& e : transports_) {
+    if (e.transport->protocol() == protocol && e.transport->localEndpoint().address.is_v6() == dest.is_v6()) {
+      return &e;
     }
   }
   return nullptr;
 }
 
+std::string TransportLayer::sentByHost(const Entry& e) {
+  if (!e.advertisedHost.empty()) {
+    return e.advertisedHost;
+  }
+  const Endpoint local = e.transport->localEndpoint();
+  return local.address.is_unspecified() ? std::string() : local.hostString();
+}
+
 Result<Route> TransportLayer::prepareRequest(message::SipMessage& request, const Target& target,
                                              std::string_view branch) {
-  Transport* t = pick(target.protocol, target.endpoint.address);
-  if (t == nullptr) {
+  const Entry* e = pick(target.protocol, target.endpoint.address);
+  if (e == nullptr) {
     count(LayerDrop::NoTransport);
     return fail(noTransport());
   }
-  const Endpoint local = t->localEndpoint();
+  const std::string host = sentByHost(*e);
+  if (host.empty()) {
+    // A Via naming 0.0.0.0 would send every response into the void.
+    count(LayerDrop::NoTransport);
+    return fail(std::make_error_code(std::errc::destination_address_required));
+  }
   std::string via = "SIP/2.0/";
   via += toString(target.protocol);
   via += ' ';
-  via += local.toString();
+  via += host;
+  via += ':';
+  via += std::to_string(e->transport->localEndpoint().port);
   via += ";rport;branch=";
   via += branch;
   auto replaced = request.replaceHeader("Via", via);
   if (!replaced) {
     return fail(replaced.error());
   }
-  return Route{t, Destination{target.endpoint, 0}};
+  return Route{e->transport, Destination{target.endpoint, 0}};
 }
 
 Result<Route> TransportLayer::routeResponse(const message::Via& requestTopVia, const Arrival& arrival) {
@@ -158,7 +194,8 @@ Result<Route> TransportLayer::routeResponse(const message::Via& requestTopVia, c
   Transport* t = arrival.transport;
   if (t == nullptr || t->protocol() != dest->first ||
       t->localEndpoint().address.is_v6() != dest->second.endpoint.address.is_v6()) {
-    t = pick(dest->first, dest->second.endpoint.address);
+    const Entry* e = pick(dest->first, dest->second.endpoint.address);
+    t = e != nullptr ? e->transport : nullptr;
   }
   if (t == nullptr) {
     count(LayerDrop::NoTransport);
@@ -217,12 +254,10 @@ void TransportLayer::onPacket(Transport& from, ReceivedPacket&& packet) {
     const message::Via& via = msg.topVia();
     Protocol proto = packet.protocol;
     const bool knownProto = parseProtocol(via.transport, &proto);
-    const auto host = toAddress(via.host);
     const std::uint16_t port = via.port.value_or(defaultPort(proto));
-    const bool ours = knownProto && std::any_of(transports_.begin(), transports_.end(), [&](Transport* t) {
-                        const Endpoint l = t->localEndpoint();
-                        return t->protocol() == proto && l.port == port &&
-                               (l.address.is_unspecified() || (host && *host == l.address));
+    const bool ours = knownProto && std::any_of(transports_.begin(), transports_.end(), [&](const Entry& e) {
+                        return e.transport->protocol() == proto && e.transport->localEndpoint().port == port &&
+                               sameHost(sentByHost(e), via.host);
                       });
     if (!ours) {
       count(LayerDrop::ResponseViaMismatch);

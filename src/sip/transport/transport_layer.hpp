@@ -106,8 +106,13 @@ class TransportLayer final : public TransportSink {
   TransportLayer(const TransportLayer&) = delete;
   TransportLayer& operator=(const TransportLayer&) = delete;
 
-  /** Adds a transport (not owned; it must outlive this layer or be removed first). */
-  void addTransport(Transport& transport);
+  /**
+   * Adds a transport (not owned; it must outlive this layer or be removed first).
+   * @param advertisedHost the host our Via sent-by names for it; empty means its bound
+   * address. Required for a transport bound to a wildcard address (0.0.0.0 or ::), whose
+   * bound address means nothing to a peer.
+   */
+  void addTransport(Transport& transport, std::string advertisedHost = {});
   /** Removes a transport added before, and stops receiving from it. */
   void removeTransport(Transport& transport);
   /** Where parsed messages go. */
@@ -140,11 +145,17 @@ class TransportLayer final : public TransportSink {
   void onPacket(Transport& from, ReceivedPacket&& packet) override;
 
  private:
-  Transport* pick(Protocol protocol, const boost::asio::ip::address& dest) const;
+  struct Entry {
+    Transport* transport;
+    std::string advertisedHost;  // empty: the bound address
+  };
+  const Entry* pick(Protocol protocol, const boost::asio::ip::address& dest) const;
+  /** The sent-by host of `e` for our Via, or empty if it has none (wildcard, not advertised). */
+  static std::string sentByHost(const Entry& e);
   void count(LayerDrop d) { ++stats_.drops[static_cast<std::size_t>(d)]; }
 
   message::ParseLimits limits_;
-  std::vector<Transport*> transports_;
+  std::vector<Entry> transports_;
   MessageSink* sink_ = nullptr;
   TransportLayerStats stats_;
 };

@@ -211,6 +211,31 @@ TEST(TransportLayer, PrepareRequestWritesOurViaAndPicksTheTransport) {
   EXPECT_EQ(f.layer.stats().dropped(LayerDrop::NoTransport), 1u);
 }
 
+TEST(TransportLayer, WildcardTransportsNeedAnAdvertisedHost) {
+  base::SimLoop loop;
+  LoopTransport bare(loop, Protocol::Udp, ep("0.0.0.0", 5060));
+  LoopTransport named(loop, Protocol::Tcp, ep("0.0.0.0", 5062));
+  TransportLayer layer;
+  Collect sink;
+  layer.setSink(&sink);
+  layer.addTransport(bare);
+  layer.addTransport(named, "Sip.Example.com");
+  auto r = request("SIP/2.0/UDP placeholder;branch=z9hG4bKold");
+  EXPECT_FALSE(layer.prepareRequest(r, Target{Protocol::Udp, ep("10.0.0.2", 5060)}, generateBranch()).ok())
+      << "a Via naming 0.0.0.0 is useless to the peer";
+  ASSERT_TRUE(layer.prepareRequest(r, Target{Protocol::Tcp, ep("10.0.0.2", 5060)}, generateBranch()).ok());
+  EXPECT_EQ(r.topVia().host, "Sip.Example.com");
+  EXPECT_EQ(r.topVia().port, 5062);
+  // Responses naming the advertised host (any case) are ours.
+  named.inject(ep("10.0.0.2", 5060),
+               "SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP sip.example.COM:5062;branch=z9hG4bKa\r\n"
+               "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>;tag=2\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n"
+               "Content-Length: 0\r\n\r\n",
+               3);
+  loop.runUntilIdle();
+  EXPECT_EQ(sink.got.size(), 1u);
+}
+
 TEST(TransportLayer, StatelessResponseFollowsRport) {
   LayerFixture f;
   f.udp.inject(ep("203.0.113.5", 33333),
