@@ -370,8 +370,11 @@ bool detail::parseNameAddrInto(std::string_view text, NameAddr& na) {
     na.angleBrackets = true;
     p = close + 1;
   } else {
-    // addr-spec: RFC 3261 §20 puts everything after the first ';' in the header.
+    // addr-spec: RFC 3261 §20 puts everything after the first ';' in the header. A user
+    // part may itself hold ';' (RFC 4475 §3.1.1.4), so the cut starts after the '@'.
     std::size_t e = 0;
+    while (e < s.size() && s[e] != '@' && !isLws(s[e])) ++e;
+    if (e >= s.size() || s[e] != '@') e = 0;
     while (e < s.size() && s[e] != ';' && !isLws(s[e])) ++e;
     if (!parseUriInto(s.substr(0, e), na.uri)) return false;
     p = e;
