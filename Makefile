@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 .PHONY: run test deps build-release build-test bench clean format
 
 run: deps build-release
-	./build/release/tools/opentapi-demo
+	exec ./build/release/tools/tapid/tapid
 
 test: deps build-test
 	ctest --preset $(PRESET_TEST) -j $(JOBS)
