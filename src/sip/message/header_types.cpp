@@ -80,10 +80,8 @@ bool scanParams(std::string_view s, std::size_t& pos, bool allowLws) noexcept {
   return scanParamsWith(s, pos, allowLws, [](std::string_view, std::string_view, bool) { return true; });
 }
 
-bool isUserChar(char c) noexcept { return detail::hasClass(c, detail::kUser); }
-
-/** Check unreserved/escaped text; escapes must be %HH. */
-bool validEscaped(std::string_view s, bool (*allowed)(char)) noexcept {
+/** Check unreserved/escaped text against a character class; escapes must be %HH. */
+bool validEscaped(std::string_view s, std::uint16_t cls) noexcept {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%') {
       if (i + 2 >= s.size()) return false;
@@ -91,14 +89,11 @@ bool validEscaped(std::string_view s, bool (*allowed)(char)) noexcept {
       i += 2;
       continue;
     }
-    if (!allowed(s[i])) return false;
+    if (!detail::hasClass(s[i], cls)) return false;
   }
   return true;
 }
 
-bool isPasswordChar(char c) noexcept { return detail::hasClass(c, detail::kPassword); }
-
-bool isHostChar(char c) noexcept { return detail::hasClass(c, detail::kHost); }
 
 /** Parse host[:port] at s[pos]; IPv6 references keep their brackets. */
 bool parseHostPort(std::string_view s, std::size_t& pos, bool allowLws, std::string_view* host,
@@ -121,7 +116,7 @@ bool parseHostPort(std::string_view s, std::size_t& pos, bool allowLws, std::str
     p = close + 1;
   } else {
     const std::size_t start = p;
-    while (p < s.size() && isHostChar(s[p])) ++p;
+    p = detail::skipHostChars(s, p);
     if (p == start) return false;
     *host = s.substr(start, p - start);
   }
@@ -149,8 +144,8 @@ bool parseSipUri(std::string_view rest, Uri& u) noexcept {
     const std::size_t colon = userinfo.find(':');
     u.user = userinfo.substr(0, colon);
     if (colon != npos) u.password = userinfo.substr(colon + 1);
-    if (u.user.empty() || !validEscaped(u.user, isUserChar)) return false;
-    if (!validEscaped(u.password, isPasswordChar)) return false;
+    if (u.user.empty() || !validEscaped(u.user, detail::kUser)) return false;
+    if (!validEscaped(u.password, detail::kPassword)) return false;
     p = at + 1;
   }
   if (!parseHostPort(rest, p, false, &u.host, &u.port)) return false;
@@ -320,7 +315,7 @@ bool detail::parseUriInto(std::string_view text, Uri& u) {
   } else {
     u.scheme = UriScheme::Other;
   }
-return true;
+  return true;
 }
 
 // ---- name-addr / addr-spec -------------------------------------------------------------
@@ -384,7 +379,7 @@ bool detail::parseNameAddrInto(std::string_view text, NameAddr& na) {
   if (!scanParams(s, p, true)) return false;
   na.params = ParamList(s.substr(paramsStart, p - paramsStart));
   if (skipLws(s, p) != s.size()) return false;
-return true;
+  return true;
 }
 
 // ---- Via -------------------------------------------------------------------------------
@@ -476,7 +471,7 @@ bool detail::parseCSeqInto(std::string_view text, CSeq& c) {
   if (e == m || e != s.size()) return false;
   c.methodName = s.substr(m);
   c.method = methodFromString(c.methodName);
-return true;
+  return true;
 }
 
 // ---- Result-returning wrappers ---------------------------------------------------------

@@ -46,6 +46,21 @@ TEST(UriTest, UserMayHoldSemicolonsAndEscapes) {
   EXPECT_TRUE(u->params.empty());
 }
 
+TEST(UriTest, LongHostsAreCheckedPastSixteenBytes) {
+  // The host scan works sixteen bytes at a time; bad bytes on either side of a block edge.
+  auto ok = parseUri("sip:a-very-very-long-host-name.sub0.example.com:5060");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->host, "a-very-very-long-host-name.sub0.example.com");
+  EXPECT_EQ(*ok->port, 5060);
+  EXPECT_FALSE(parseUri("sip:a-very-very-long_host-name.example.com").ok());
+  EXPECT_FALSE(parseUri("sip:abcdefghijklmno_.example.com").ok());
+  EXPECT_FALSE(parseUri("sip:abcdefghijklmnop_.example.com").ok());
+  EXPECT_FALSE(parseUri("sip:abcdefghijklmnopqrstuvwxyz@host{x}.example.com").ok());
+  auto v = parseVia("SIP/2.0/UDP abcdefghijklmnopqrstuvwxyz0123456789.example.com;branch=z9hG4bK1");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->host, "abcdefghijklmnopqrstuvwxyz0123456789.example.com");
+}
+
 TEST(UriTest, TelAndOtherSchemes) {
   auto t = parseUri("tel:+1-201-555-0123;phone-context=example.com");
   ASSERT_TRUE(t.ok());

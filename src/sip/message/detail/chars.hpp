@@ -93,6 +93,33 @@ inline std::size_t findSplitSpecial(std::string_view s, std::size_t pos) noexcep
   return pos;
 }
 
+/** Index of the first byte at or after pos that is not a hostname/IPv4 character. */
+inline std::size_t skipHostChars(std::string_view s, std::size_t pos) noexcept {
+#if defined(__SSE2__)
+  const __m128i caseBit = _mm_set1_epi8(0x20);
+  const __m128i beforeA = _mm_set1_epi8('a' - 1);
+  const __m128i afterZ = _mm_set1_epi8('z' + 1);
+  const __m128i before0 = _mm_set1_epi8('0' - 1);
+  const __m128i after9 = _mm_set1_epi8('9' + 1);
+  const __m128i dash = _mm_set1_epi8('-');
+  const __m128i dot = _mm_set1_epi8('.');
+  while (s.size() - pos >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + pos));
+    const __m128i lower = _mm_or_si128(v, caseBit);
+    // Signed compares: bytes >= 0x80 are negative and fall outside both ranges.
+    const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lower, beforeA), _mm_cmplt_epi8(lower, afterZ));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, before0), _mm_cmplt_epi8(v, after9));
+    const __m128i ok = _mm_or_si128(_mm_or_si128(alpha, digit),
+                                    _mm_or_si128(_mm_cmpeq_epi8(v, dash), _mm_cmpeq_epi8(v, dot)));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(ok));
+    if (mask != 0xffffU) return pos + static_cast<std::size_t>(__builtin_ctz(~mask));
+    pos += 16;
+  }
+#endif
+  while (pos < s.size() && hasClass(s[pos], kHost)) ++pos;
+  return pos;
+}
+
 /** True if every byte of s may appear in a URI (visible ASCII except < > "). */
 inline bool allUriChars(std::string_view s) noexcept {
   std::size_t i = 0;
