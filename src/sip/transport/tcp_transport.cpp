@@ -44,6 +44,7 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
     bool connected = false;
     bool writing = false;
     bool open = true;
+    std::size_t pongsSent = 0;
     std::chrono::steady_clock::time_point lastActivity = std::chrono::steady_clock::now();
     std::array<char, 16 * 1024> rx{};
   };
@@ -147,6 +148,16 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
       stats_.count(*err);
       closeConn(conn, asio::error::invalid_argument);
       return;
+    }
+    // RFC 5626 §3.5.1: a double-CRLF ping gets a single-CRLF pong.
+    while (conn->framer.keepAlives() / 2 > conn->pongsSent) {
+      ++conn->pongsSent;
+      ++stats_.keepAlivePongs;
+      if (conn->queuedBytes + 2 <= options_.maxQueuedBytes) {
+        conn->queuedBytes += 2;
+        conn->queue.push_back(PendingWrite{"\r\n", nullptr, 2});
+        writeNext(conn);
+      }
     }
     startRead(conn);
   }

@@ -78,6 +78,7 @@ struct TransportStats {
   std::uint64_t connectionsOpened = 0;  ///< outgoing connects that succeeded
   std::uint64_t connectionsClosed = 0;
   std::uint64_t connectionsOpen = 0;  ///< gauge
+  std::uint64_t keepAlivePongs = 0;   ///< CRLF pongs sent for CRLFCRLF pings (RFC 5626)
   std::array<std::uint64_t, kDropReasonCount> drops{};
 
   std::uint64_t dropped(DropReason r) const { return drops[static_cast<std::size_t>(r)]; }

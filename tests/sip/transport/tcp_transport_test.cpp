@@ -110,6 +110,21 @@ TEST(TcpTransport, FramesCoalescedAndSplitMessages) {
   EXPECT_EQ(cs.got[0].connection, cs.got[2].connection);
 }
 
+TEST(TcpTransport, DoubleCrlfPingGetsACrlfPong) {
+  asio::io_context io;
+  auto server = TcpTransport::open(io, any("127.0.0.1"));
+  ASSERT_TRUE(server);
+  Collect cs;
+  (*server)->setSink(&cs);
+  RawClient raw(io, (*server)->localEndpoint());
+  raw.watchClose();
+  raw.write("\r\n\r");
+  raw.write("\n" + msg(""));
+  ASSERT_TRUE(runUntil(io, [&] { return raw.received == "\r\n" && cs.got.size() == 1; }));
+  EXPECT_EQ((*server)->stats().keepAlivePongs, 1u);
+  EXPECT_FALSE(raw.closed);
+}
+
 TEST(TcpTransport, MissingContentLengthClosesTheConnection) {
   asio::io_context io;
   auto server = TcpTransport::open(io, any("127.0.0.1"));
