@@ -10,6 +10,10 @@ namespace {
 
 bool hasBit(std::uint32_t bits, Privilege p) { return (bits & static_cast<std::uint32_t>(p)) != 0; }
 
+// Most calls visit at most six states (e.g. DIALING, PROCEEDING, RINGBACK, CONNECTED,
+// DISCONNECTED, IDLE): reserving them at once avoids regrowth and its slack.
+constexpr std::size_t kTypicalStates = 6;
+
 bool isEnded(CallState s) { return s == CallState::Disconnected || s == CallState::Idle; }
 
 // The state's mode as an app of `version` may see it: disconnect modes newer than the
@@ -550,6 +554,7 @@ Result<MakeCallResult> Engine::makeCall(std::uint32_t hLineApp, std::uint32_t hL
   c->record.called = Party{destination, ""};
   c->record.appName = app->name;
   c->record.uuiSent = params.userUserInfo;
+  c->record.states.reserve(kTypicalStates);
   c->noAnswerTimeout =
       params.noAnswerTimeout ? params.noAnswerTimeout
                              : (o->noAnswerTimeout ? o->noAnswerTimeout : config_.noAnswerTimeout);
@@ -670,7 +675,7 @@ Result<spi::RequestId> Engine::drop(std::uint32_t hLineApp, std::uint32_t hCall,
     return rid;
   }
   const spi::RequestId rid = newRequest(RequestKind::Drop, h->app, c->self, h->line, hCall);
-  std::optional<PendingEnd> previous = c->pendingEnd;
+  std::optional<PendingEnd> previous = c->pendingEnd.toOptional();
   if (c->state != CallState::Disconnected) {
     c->pendingEnd = PendingEnd{Termination{TerminationOrigin::Local, Policy::None, appName, ""},
                                mode, false};
@@ -810,7 +815,7 @@ Result<void> Engine::setCallPrivilege(std::uint32_t hLineApp, std::uint32_t hCal
   }
   if (privilege == Privilege::Owner) {
     cancelTimer(c->ownerlessTimer);
-    c->ownerlessWhy = {};  // owned again: no longer a reason to end it
+    c->ownerlessWhy.reset();  // owned again: no longer a reason to end it
   }
   return {};
 }
@@ -895,7 +900,7 @@ Result<void> Engine::handoff(std::uint32_t hLineApp, std::uint32_t hCall,
     announceNewHandle(*c, c->holders.back());
   }
   cancelTimer(c->ownerlessTimer);
-  c->ownerlessWhy = {};  // owned again: no longer a reason to end it
+  c->ownerlessWhy.reset();  // owned again: no longer a reason to end it
   if (c->state != CallState::Idle) {
     // Tell everyone else (not the handing-off app, not the target) about the new owner.
     for (const Holder& x : c->holders) {
@@ -1052,6 +1057,7 @@ spi::EngineCallId Engine::onNewCall(std::uint32_t deviceId, spi::ProviderCallId 
   c->record.called = info.called;
   c->record.uuiReceived = info.userUserInfo;
   c->record.cause.callRef = info.providerRef;
+  c->record.states.reserve(kTypicalStates);
   c->record.states.push_back(StateVisit{info.initialState, 0, c->stateEntry});
   c->record.offeringOrDialing = c->stateEntry;
   c->maxDuration = config_.maxDuration;
@@ -1326,9 +1332,8 @@ void Engine::releaseHolder(Call& c, std::size_t index, ReleaseCause cause) {
     // A call already left without an owner ends for that reason (e.g. its owner
     // deallocated it and the monitor let go during the grace period), not because the
     // last monitor released a handle.
-    const bool ownerless =
-        c.ownerlessWhy.origin != TerminationOrigin::None && c.state != CallState::Idle;
-    finishCall(c, ownerless ? c.ownerlessWhy : terminationFor(cause, appName, false));
+    const bool ownerless = c.ownerlessWhy && c.state != CallState::Idle;
+    finishCall(c, ownerless ? *c.ownerlessWhy : terminationFor(cause, appName, false));
     return;
   }
   if (cause == ReleaseCause::LineForcedClose || cause == ReleaseCause::EngineShutdown) {
@@ -1427,7 +1432,8 @@ void Engine::onOwnerless(CallH ch) {
   if (c->state == CallState::Idle || c->record.numOwners != 0) {
     return;
   }
-  engineDrop(*c, PendingEnd{c->ownerlessWhy, disconnect::Normal, false});
+  engineDrop(*c, PendingEnd{c->ownerlessWhy ? *c->ownerlessWhy : Termination{},
+                            disconnect::Normal, false});
 }
 
 void Engine::onReclaim(CallH ch) {

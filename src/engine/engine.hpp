@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/boxed.hpp"
 #include "base/event_loop.hpp"
 #include "base/handle.hpp"
 #include "spi/provider.hpp"
@@ -206,14 +207,14 @@ class Engine final : private spi::Events {
     std::vector<Holder> holders;
     CallRecord record;
     std::optional<spi::EndHint> endHint;
-    std::optional<PendingEnd> pendingEnd;  // set by a drop the engine or an app started
+    base::Boxed<PendingEnd> pendingEnd;  // set by a drop the engine or an app started
     std::optional<base::Duration> noAnswerTimeout;
     std::optional<base::Duration> maxDuration;
     base::TimerId noAnswerTimer = 0;
     base::TimerId maxDurationTimer = 0;
     base::TimerId ownerlessTimer = 0;
     base::TimerId reclaimTimer = 0;
-    Termination ownerlessWhy;  // what made it ownerless: recorded if the grace period ends
+    base::Boxed<Termination> ownerlessWhy;  // what made it ownerless: recorded if the grace period ends
     bool idleReported = false;
   };
   struct Request {

@@ -453,3 +453,23 @@ TEST_F(EngineTest, ProviderForcedLineCloseInvalidatesEverything) {
 
 }  // namespace
 }  // namespace tapi::testing
+
+namespace tapi::testing {
+namespace {
+
+TEST_F(EngineTest, SimDestinationsScriptTheFarEnd) {
+  const auto app = initApp("a");
+  const auto l = openLine(app, Privilege::Owner);
+  EXPECT_EQ(engine_->makeCall(app, l, "sim:nonsense").lineErr(), LineErr::InvalAddress);
+  auto c = engine_->makeCall(app, l, "sim:busy;after=500ms");
+  ASSERT_TRUE(c.ok());
+  advance(1s);
+  EXPECT_EQ(drainText(app),
+            (std::vector<std::string>{"LINE_REPLY(ok)", "LINE_CALLSTATE(DIALING)",
+                                      "LINE_CALLSTATE(DISCONNECTED,BUSY)"}));
+  EXPECT_TRUE(engine_->shutdown(app).ok());
+  expectAllZero();
+}
+
+}  // namespace
+}  // namespace tapi::testing

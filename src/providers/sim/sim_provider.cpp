@@ -1,5 +1,8 @@
 #include "providers/sim/sim_provider.hpp"
 
+#include "providers/sim/sim_script.hpp"
+
+#include <algorithm>
 #include <utility>
 
 namespace tapi::providers::sim {
@@ -43,7 +46,7 @@ Script ringForever() {
 
 SimProvider::SimProvider(base::EventLoop& loop, std::vector<LineConfig> lines)
     : loop_(loop), lineConfigs_(std::move(lines)), open_(lineConfigs_.size(), false) {
-  defaultScript_ = answerAfter(1s);
+  defaultScript_ = std::make_shared<const Script>(answerAfter(1s));
 }
 
 SimProvider::~SimProvider() {
@@ -56,10 +59,12 @@ SimProvider::~SimProvider() {
 }
 
 void SimProvider::scriptDestination(const std::string& destination, Script script) {
-  scripts_[destination] = std::move(script);
+  scripts_[destination] = std::make_shared<const Script>(std::move(script));
 }
 
-void SimProvider::setDefaultScript(Script script) { defaultScript_ = std::move(script); }
+void SimProvider::setDefaultScript(Script script) {
+  defaultScript_ = std::make_shared<const Script>(std::move(script));
+}
 
 std::vector<spi::LineInfo> SimProvider::lines() const {
   std::vector<spi::LineInfo> out;
@@ -117,8 +122,17 @@ Result<spi::ProviderCallId> SimProvider::makeCall(spi::RequestId id, std::uint32
   if (deviceId >= open_.size() || !open_[deviceId]) {
     return LineErr::OperationFailed;
   }
-  auto sit = scripts_.find(params.destination);
-  const Script& script = sit == scripts_.end() ? defaultScript_ : sit->second;
+  std::shared_ptr<const Script> shared = defaultScript_;
+  if (auto sit = scripts_.find(params.destination); sit != scripts_.end()) {
+    shared = sit->second;
+  } else if (isScript(params.destination)) {
+    auto parsed = parseScript(params.destination);
+    if (!parsed) {
+      return LineErr::InvalAddress;
+    }
+    shared = std::make_shared<const Script>(std::move(*parsed));
+  }
+  const Script& script = *shared;
   if (script.failMakeCallSync) {
     return LineErr::ResourceUnavail;
   }
@@ -127,7 +141,7 @@ Result<spi::ProviderCallId> SimProvider::makeCall(spi::RequestId id, std::uint32
   c.ht = htCall;
   c.deviceId = deviceId;
   c.callId = nextNetworkCallId_++;
-  c.script = script;
+  c.script = std::move(shared);
   c.state = CallState::Unknown;
   auto [it, inserted] = calls_.emplace(c.id, std::move(c));
   SimCall& call = it->second;
@@ -149,16 +163,16 @@ Result<void> SimProvider::answer(spi::RequestId id, spi::ProviderCallId callId,
   if (c->state != CallState::Offering && c->state != CallState::Accepted) {
     return LineErr::InvalCallState;
   }
-  if (c->script.failAnswer) {
-    completeLater(*c, id, LineErr::OperationFailed, c->script.requestLatency);
+  if (c->script->failAnswer) {
+    completeLater(*c, id, LineErr::OperationFailed, c->script->requestLatency);
     return {};
   }
   // Connected like a scripted answer: LINECONNECTEDMODE_ACTIVE (never a mode of 0).
   report(*c, CallState::Connected, 1 /* LINECONNECTEDMODE_ACTIVE */);
-  completeLater(*c, id, Result<void>{}, c->script.requestLatency);
+  completeLater(*c, id, Result<void>{}, c->script->requestLatency);
   // An inbound script waiting for the answer continues from here.
-  if (c->nextStep < c->script.steps.size() &&
-      c->script.steps[c->nextStep].action == Action::AwaitAnswer) {
+  if (c->nextStep < c->script->steps.size() &&
+      c->script->steps[c->nextStep].action == Action::AwaitAnswer) {
     ++c->nextStep;
     scheduleNextStep(*c);
   }
@@ -174,12 +188,12 @@ Result<void> SimProvider::accept(spi::RequestId id, spi::ProviderCallId callId,
   if (c->state != CallState::Offering) {
     return LineErr::InvalCallState;
   }
-  if (c->script.failAccept) {
-    completeLater(*c, id, LineErr::OperationFailed, c->script.requestLatency);
+  if (c->script->failAccept) {
+    completeLater(*c, id, LineErr::OperationFailed, c->script->requestLatency);
     return {};
   }
   report(*c, CallState::Accepted, 0);
-  completeLater(*c, id, Result<void>{}, c->script.requestLatency);
+  completeLater(*c, id, Result<void>{}, c->script->requestLatency);
   return {};
 }
 
@@ -195,16 +209,16 @@ Result<void> SimProvider::drop(spi::RequestId id, spi::ProviderCallId callId, st
   ++log_.drops;
   log_.dropModes.push_back(mode);
   log_.dropUuis.emplace_back(uui);
-  if (c->script.failDrop) {
+  if (c->script->failDrop) {
     completeLater(*c, id, LineErr::OperationFailed,
-                  c->script.dropLatency.value_or(c->script.requestLatency));
+                  c->script->dropLatency.value_or(c->script->requestLatency));
     return {};
   }
   loop_.cancel(c->stepTimer);
   c->stepTimer = 0;
-  c->nextStep = c->script.steps.size();
+  c->nextStep = c->script->steps.size();
   report(*c, CallState::Idle, 0);
-  completeLater(*c, id, Result<void>{}, c->script.dropLatency.value_or(c->script.requestLatency));
+  completeLater(*c, id, Result<void>{}, c->script->dropLatency.value_or(c->script->requestLatency));
   return {};
 }
 
@@ -220,12 +234,17 @@ void SimProvider::closeCall(spi::ProviderCallId callId) {
 
 void SimProvider::forget(SimCall& c) {
   loop_.cancel(c.stepTimer);
-  // Outstanding requests complete with OPERATIONFAILED (posted, exactly once).
-  for (auto rid : c.pending) {
-    auto pit = pending_.find(rid);
-    if (pit == pending_.end()) {
-      continue;
+  // Outstanding requests complete with OPERATIONFAILED (posted, exactly once), in the
+  // order they were made.
+  std::vector<spi::RequestId> outstanding;
+  for (const auto& [rid, p] : pending_) {
+    if (p.call == c.id) {
+      outstanding.push_back(rid);
     }
+  }
+  std::sort(outstanding.begin(), outstanding.end());
+  for (auto rid : outstanding) {
+    auto pit = pending_.find(rid);
     loop_.cancel(pit->second.timer);
     pending_.erase(pit);
     loop_.post([this, rid] {
@@ -263,7 +282,7 @@ Result<spi::ProviderCallId> SimProvider::placeInbound(std::uint32_t deviceId, In
   c.callId = in.callId != 0 ? in.callId : nextNetworkCallId_++;
   c.inbound = true;
   c.state = CallState::Offering;
-  c.script = std::move(in.script);
+  c.script = std::make_shared<const Script>(std::move(in.script));
   const spi::ProviderCallId id = c.id;
   spi::NewCallInfo info;
   info.callId = c.callId;
@@ -296,7 +315,6 @@ Result<spi::ProviderCallId> SimProvider::placeInbound(std::uint32_t deviceId, In
 
 void SimProvider::completeLater(SimCall& c, spi::RequestId id, Result<void> r,
                                 base::Duration after) {
-  c.pending.push_back(id);
   Pending p;
   p.call = c.id;
   const spi::ProviderCallId callId = c.id;
@@ -307,7 +325,6 @@ void SimProvider::completeLater(SimCall& c, spi::RequestId id, Result<void> r,
     }
     pending_.erase(it);
     if (SimCall* call = find(callId)) {
-      std::erase(call->pending, id);
       if (!call->announced && r.ok()) {
         // A successful make call: the call is live from now on and its script starts.
         call->announced = true;
@@ -353,10 +370,10 @@ void SimProvider::report(SimCall& c, CallState state, std::uint32_t mode) {
 }
 
 void SimProvider::scheduleNextStep(SimCall& c) {
-  if (c.nextStep >= c.script.steps.size()) {
+  if (c.nextStep >= c.script->steps.size()) {
     return;
   }
-  const Step& step = c.script.steps[c.nextStep];
+  const Step& step = c.script->steps[c.nextStep];
   if (step.action == Action::AwaitAnswer) {
     return;
   }
@@ -370,7 +387,7 @@ void SimProvider::runStep(spi::ProviderCallId id) {
     return;
   }
   c->stepTimer = 0;
-  const Step step = c->script.steps[c->nextStep++];
+  const Step step = c->script->steps[c->nextStep++];
   auto endWith = [&](std::uint32_t defaultMode, std::optional<spi::EndHint> hint) {
     spi::CallInfoUpdate u;
     if (!step.uui.empty()) {
@@ -388,7 +405,7 @@ void SimProvider::runStep(spi::ProviderCallId id) {
       }
     });
     report(*c, CallState::Disconnected, step.mode != 0 ? step.mode : defaultMode);
-    c->nextStep = c->script.steps.size();  // nothing more happens on its own
+    c->nextStep = c->script->steps.size();  // nothing more happens on its own
   };
   switch (step.action) {
     case Action::Dialing: report(*c, CallState::Dialing, 0); break;

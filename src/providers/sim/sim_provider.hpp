@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -124,10 +125,9 @@ class SimProvider final : public spi::Provider {
     CallState state = CallState::Unknown;
     bool inbound = false;
     bool announced = false;  // engine knows it (make call completed / new call accepted)
-    Script script;
+    std::shared_ptr<const Script> script;  // shared by every call to the same destination
     std::size_t nextStep = 0;
     base::TimerId stepTimer = 0;
-    std::vector<spi::RequestId> pending;
   };
   struct Pending {
     spi::ProviderCallId call = 0;
@@ -146,8 +146,8 @@ class SimProvider final : public spi::Provider {
   spi::Events* events_ = nullptr;
   std::vector<LineConfig> lineConfigs_;
   std::vector<bool> open_;
-  std::map<std::string, Script> scripts_;
-  Script defaultScript_;
+  std::map<std::string, std::shared_ptr<const Script>, std::less<>> scripts_;
+  std::shared_ptr<const Script> defaultScript_;
   std::unordered_map<spi::ProviderCallId, SimCall> calls_;
   std::unordered_map<spi::RequestId, Pending> pending_;
   spi::ProviderCallId nextCallId_ = 0;
