@@ -8,6 +8,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -290,6 +291,38 @@ TEST(Spec1_CallId, IsTheSameForEveryAppAndDiffersBetweenCalls) {
   EXPECT_NE(asInfo(callInfo(second.call)).dwCallID, id);
 }
 
+TEST(Spec1_Handles, AppsInOneProcessGetDistinctHandlesFromConcurrentThreads) {
+  constexpr int kThreads = 4;
+  constexpr int kCalls = 5;
+  std::vector<std::vector<HCALL>> handles(kThreads);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t, &handles, &failures] {
+      EventApp app(("worker" + std::to_string(t)).c_str());
+      HLINE line = app.open(static_cast<DWORD>(t % 2), LINECALLPRIVILEGE_NONE);
+      for (int i = 0; i < kCalls; ++i) {
+        Made m = makeCall(app, line, kRing);
+        if (m.replyResult != 0 || lineDrop(m.call, nullptr, 0) <= 0 ||
+            !app.state(m.call, LINECALLSTATE_IDLE) || lineDeallocateCall(m.call) != 0) {
+          ++failures;
+        }
+        handles[static_cast<std::size_t>(t)].push_back(m.call);
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+  std::vector<HCALL> all;
+  for (const auto& v : handles) {
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a value handed out twice";
+}
+
 // =============================================================================== §2
 
 TEST(Spec2_States, OutboundCallProgressesToConnected) {
@@ -384,6 +417,27 @@ TEST(Spec2_States, AnswerConnectsAnOfferedCall) {
   ASSERT_GT(ans, 0);
   EXPECT_EQ(owner.reply(ans), 0);
   EXPECT_TRUE(owner.state(h, LINECALLSTATE_CONNECTED));
+}
+
+TEST(Spec2_States, AnswerAndAcceptNeedOwnerAndAnOfferedCall) {
+  EventApp monitor("monitor");
+  HLINE ml = monitor.open(0, LINECALLPRIVILEGE_MONITOR);
+  EventApp owner("owner");
+  HLINE line = owner.open(0, LINECALLPRIVILEGE_OWNER);
+  ASSERT_OK(opentapi_sim_place_inbound(0, "555", "", nullptr, nullptr));
+  HCALL mh = monitor.newCall(ml);
+  HCALL h = owner.newCall(line);
+  ASSERT_NE(mh, 0u);
+  ASSERT_NE(h, 0u);
+  EXPECT_LINEERR(lineAnswer(mh, nullptr, 0), LINEERR_NOTOWNER);
+  EXPECT_LINEERR(lineAccept(mh, nullptr, 0), LINEERR_NOTOWNER);
+  const LONG ans = lineAnswer(h, nullptr, 0);
+  ASSERT_GT(ans, 0);
+  ASSERT_TRUE(owner.state(h, LINECALLSTATE_CONNECTED));
+  EXPECT_LINEERR(lineAnswer(h, nullptr, 0), LINEERR_INVALCALLSTATE) << "already connected";
+  std::string big(1000, 'u');
+  EXPECT_LINEERR(lineAccept(h, big.data(), static_cast<DWORD>(big.size())),
+                 LINEERR_USERUSERINFOTOOBIG);
 }
 
 // =============================================================================== §3
