@@ -185,6 +185,15 @@ std::variant<ServerConfig, std::string> parseConfig(std::string_view text,
   if (r.error.empty()) {
     r.unknown(root, "");
   }
+  // Files not named explicitly live in var_dir, so moving var_dir moves them all.
+  const auto inVarDir = [&](const char* key, std::string& path, const char* name) {
+    if (root.at_path(key).node() == nullptr) {
+      path = c.varDir + "/" + name;
+    }
+  };
+  inVarDir("api.unix_socket", c.unixSocket, "tapid.sock");
+  inVarDir("api.token_file", c.tokenFile, "tapid.token");
+  inVarDir("cdr.calls_jsonl", c.callsJsonl, "calls.jsonl");
   if (!r.error.empty()) {
     return std::string(sourceName) + ": " + r.error;
   }

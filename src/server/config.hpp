@@ -33,6 +33,7 @@ struct ServerConfig {
   std::string varDir = "./var";  // created at start
   std::string logLevel = "info"; // trace, debug, info, warn, error, critical, off
 
+  // Paths default to files in varDir when the config does not name them.
   std::string unixSocket = "./var/tapid.sock";  // "" disables the Unix listener
   std::uint32_t unixSocketMode = 0660;
   std::string tcpListen = "127.0.0.1:8720";      // host:port; "" disables TCP; port 0 = any

@@ -71,6 +71,11 @@ count = 5
   EXPECT_EQ(c.limits.maxFrameBytes, 1024u);
   EXPECT_EQ(c.noAnswerTimeoutMs, 20000);
   EXPECT_EQ(c.sim.count, 5u);
+  // Files not named explicitly follow var_dir.
+  EXPECT_EQ(c.unixSocket, "/tmp/x/tapid.sock");
+  EXPECT_EQ(c.tokenFile, "/tmp/x/tapid.token");
+  EXPECT_EQ(c.callsJsonl, "/tmp/x/calls.jsonl");
+  EXPECT_EQ(parsed("var_dir = \"v\"\n[cdr]\ncalls_jsonl = \"\"\n").callsJsonl, "");
 }
 
 TEST(ServerConfig, Refusals) {
