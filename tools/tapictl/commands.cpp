@@ -340,9 +340,9 @@ void printRecordEnd(Context& ctx, const tapi::CallRecord& r) {
   if (r.termination.policy != tapi::Policy::None) {
     *ctx.out << " (" << tapi::toString(r.termination.policy) << ")";
   }
-  if (r.connectedAt && r.disconnectedAt) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*r.disconnectedAt -
-                                                                          *r.connectedAt);
+  // A local drop of a connected call goes straight to IDLE (no DISCONNECTED).
+  if (const auto end = r.disconnectedAt ? r.disconnectedAt : r.idleAt; r.connectedAt && end) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*end - *r.connectedAt);
     *ctx.out << ", connected " << std::fixed << std::setprecision(1)
              << static_cast<double>(ms.count()) / 1000.0 << " s";
   }

@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
     auto& p = parsed.emplace_back();
     p.command = &cmd;
     p.sub = app.add_subcommand(cmd.name, cmd.help);
+    p.sub->fallthrough();  // global options may also follow the command name
     for (const auto& pos : cmd.positionals) {
       auto* o = p.sub->add_option(pos.name, p.values[pos.name], pos.help);
       if (pos.required) {

@@ -25,8 +25,8 @@ struct Msg {
 };
 
 constexpr std::uint32_t kConnected = 0x100;
-constexpr std::uint32_t kDisconnected = 0x4000;
 constexpr std::uint32_t kIdle = 0x1;
+constexpr std::uint32_t kUnknown = 0x8000;
 
 /** One client process (multiapp_client) and everything it has received. */
 class Client {
@@ -88,11 +88,16 @@ class Client {
     });
   }
 
-  /** The LINE_CALLSTATE (state, mode) sequence seen for one handle. */
+  /**
+   * The LINE_CALLSTATE (state, mode) sequence seen for one handle. A monitor of an
+   * outbound call also gets an UNKNOWN state with its LINE_APPNEWCALL (the owner learns
+   * of the call from lineMakeCall's reply instead); that first notice is left out.
+   */
   std::vector<std::pair<std::uint32_t, std::uint32_t>> states(std::uint32_t hCall) const {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
     for (const auto& m : log_) {
-      if (m.type == "LINE_CALLSTATE" && m.hDevice == hCall) {
+      if (m.type == "LINE_CALLSTATE" && m.hDevice == hCall &&
+          !(out.empty() && m.p1 == kUnknown)) {
         out.emplace_back(m.p1, m.p2);
       }
     }
@@ -288,8 +293,7 @@ TEST_F(MultiApp, KillingTheOwnerMidCallEndsItsCallAsAnAppShutdown) {
   owner_->process().signal(SIGKILL);
   EXPECT_EQ(owner_->process().wait(10s), std::optional<int>(128 + SIGKILL));
 
-  auto d1 = mon1_->waitState(h1, kDisconnected);
-  ASSERT_TRUE(d1.has_value());
+  // The ownerless rule drops the call at once (grace 0): monitors see it go IDLE.
   ASSERT_TRUE(mon1_->waitState(h1, kIdle));
   ASSERT_TRUE(mon2_->waitState(h2, kIdle));
   EXPECT_EQ(mon1_->states(h1), mon2_->states(h2));
