@@ -989,19 +989,8 @@ LONG WINAPI lineMakeCall(HLINE hLine, LPHCALL lphCall, LPCSTR lpszDestAddress, D
         mo.noAnswerTimeout = std::chrono::seconds(lpCallParams->dwNoAnswerTimeout);
       }
     }
+    // "sim:" far-end scripts are read by the simulated provider itself (docs/api.md).
     const std::string dest = lpszDestAddress;
-    if (providers::sim::isScript(dest)) {
-      // The embedded simulated network reads "sim:" far-end scripts here (tapid does the
-      // same on its side); an unreadable script is a bad address.
-      auto script = providers::sim::parseScript(dest);
-      if (!script) {
-        return LINEERR_INVALADDRESS;
-      }
-      auto rt = runtime();
-      (void)onEmbeddedLoop(rt, [&rt, &dest, &script] {
-        rt->simulation()->scriptDestination(dest, std::move(*script));
-      });
-    }
     auto r = l->line.makeCall(dest, mo);
     if (!r) {
       return err(r.error());

@@ -911,7 +911,7 @@ TEST(Spec7_GetMessage, ZeroTimeoutPollsAndFailsWhenEmpty) {
   LINEMESSAGE m{};
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_LINEERR(lineGetMessage(app.h, &m, 0), LINEERR_OPERATIONFAILED);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 100ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s) << "does not wait (slack for loaded hosts)";
 }
 
 TEST(Spec7_GetMessage, TimeoutExpiresWithOperationFailed) {
@@ -949,7 +949,7 @@ TEST(Spec7_GetMessage, ShutdownFromAnotherThreadReturnsInvalAppHandleAtOnce) {
   app.h = 0;
   ASSERT_OK(lineShutdown(h));
   waiter.join();
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "not after any timeout: there is none";
   EXPECT_LINEERR(result.load(), LINEERR_INVALAPPHANDLE);
 }
 
@@ -1389,4 +1389,7 @@ TEST(Spec11_MakeCall, CallParamsAreCheckedAndUserUserInfoIsSent) {
   EXPECT_LINEERR(lineMakeCall(line, &h, kAnswer, 0, &p), LINEERR_STRUCTURETOOSMALL);
   EXPECT_LINEERR(lineMakeCall(line, nullptr, kAnswer, 0, nullptr), LINEERR_INVALPOINTER);
   EXPECT_LINEERR(lineMakeCall(line + 1000, &h, kAnswer, 0, nullptr), LINEERR_INVALLINEHANDLE);
+  const LONG bad = lineMakeCall(line, &h, "sim:no-such-directive", 0, nullptr);
+  EXPECT_TRUE(bad == LINEERR_INVALADDRESS || (bad > 0 && app.reply(bad) == LINEERR_INVALADDRESS))
+      << "an unreadable far-end script is a bad address: " << name(bad);
 }
