@@ -87,8 +87,12 @@ TEST_F(Tapictl, RejectsWithAModeAndExplainsHandles) {
 
   auto [drc, dout] = run({"dealloc", "1"});
   EXPECT_EQ(drc, std::optional<int>(2));
-  auto [nrc, nout] = run({"--server", "nonsense", "stats"});
-  EXPECT_EQ(nrc, std::optional<int>(3));
+  Process bad({envOr("TAPICTL"), "--server", "nonsense", "stats"}, true);
+  bad.closeStdin();
+  auto why = bad.readLine(30s);
+  EXPECT_EQ(bad.wait(30s), std::optional<int>(3));
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("expected unix:PATH or tcp://HOST:PORT"), std::string::npos) << *why;
 }
 
 }  // namespace
