@@ -2,7 +2,7 @@
 PRESET_TEST ?= $(if $(CI),ci,debug)
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps build-release build-test bench clean format
+.PHONY: run test deps build-release build-test bench demo clean format
 
 run: deps build-release
 	exec ./build/release/tools/tapid/tapid
@@ -24,7 +24,11 @@ build-test:
 bench: deps
 	cmake --preset release -DOPENTAPI_BUILD_BENCH=ON >/dev/null
 	cmake --build --preset release -j $(JOBS)
-	./build/release/bench/engine_bench
+	./build/release/bench/engine/engine_bench
+	./build/release/bench/sip/sip_bench
+
+demo: deps build-release
+	./build/release/tools/demo/opentapi-demo
 
 format:
 	find include src tests tools bench examples fuzz -name '*.[ch]pp' -o -name '*.h' -o -name '*.c' 2>/dev/null | xargs clang-format -i
