@@ -1,0 +1,107 @@
+#include "sip/headers/session_timer.hpp"
+
+#include <string>
+
+#include "sip/message/header_names.hpp"
+#include "sip/message/header_types.hpp"
+
+namespace tapi::sip::headers {
+
+namespace {
+
+// The message layer's helpers for header values (declared in its public headers).
+using message::Param;
+using message::ParamList;
+using message::detail::iequals;
+using message::detail::trimLws;
+
+constexpr bool isLws(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/**
+ * Split `delta-seconds *(";" param)` into the number and the parameter list.
+ * @return false when the number is not 1..n decimal digits fitting 32 bits, or junk
+ * follows the parameters.
+ */
+bool parseDeltaAndParams(std::string_view value, std::uint32_t& seconds, ParamList& params) {
+  const std::string_view v = trimLws(value);
+  std::size_t p = 0;
+  std::uint64_t n = 0;
+  while (p < v.size() && v[p] >= '0' && v[p] <= '9') {
+    n = n * 10 + static_cast<std::uint64_t>(v[p] - '0');
+    if (n > 0xffffffffULL)
+      return false;
+    ++p;
+  }
+  if (p == 0)
+    return false;
+  while (p < v.size() && isLws(v[p]))
+    ++p;
+  const std::string_view rest = v.substr(p);
+  if (!rest.empty() && rest.front() != ';')
+    return false;
+  params = ParamList(rest);
+  const char* consumed = rest.data();
+  for (const Param& prm : params) {
+    const std::string_view last = prm.hasValue ? prm.value : prm.name;
+    consumed = last.data() + last.size();
+  }
+  if (!trimLws(std::string_view(consumed,
+                                static_cast<std::size_t>(rest.data() + rest.size() - consumed)))
+           .empty()) {
+    return false;
+  }
+  seconds = static_cast<std::uint32_t>(n);
+  return true;
+}
+
+}  // namespace
+
+std::optional<SessionExpires> parseSessionExpires(std::string_view value) {
+  SessionExpires se;
+  ParamList params;
+  if (!parseDeltaAndParams(value, se.seconds, params))
+    return std::nullopt;
+  if (const auto r = params.find("refresher")) {
+    if (!r->hasValue)
+      return std::nullopt;
+    if (iequals(r->value, "uac")) {
+      se.refresher = SessionExpires::Refresher::Uac;
+    } else if (iequals(r->value, "uas")) {
+      se.refresher = SessionExpires::Refresher::Uas;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return se;
+}
+
+std::string formatSessionExpires(const SessionExpires& se) {
+  std::string out = std::to_string(se.seconds);
+  switch (se.refresher) {
+    case SessionExpires::Refresher::Unspecified:
+      break;
+    case SessionExpires::Refresher::Uac:
+      out += ";refresher=uac";
+      break;
+    case SessionExpires::Refresher::Uas:
+      out += ";refresher=uas";
+      break;
+  }
+  return out;
+}
+
+std::optional<std::uint32_t> parseMinSe(std::string_view value) {
+  std::uint32_t seconds = 0;
+  ParamList params;
+  if (!parseDeltaAndParams(value, seconds, params))
+    return std::nullopt;
+  return seconds;
+}
+
+std::string formatMinSe(std::uint32_t seconds) {
+  return std::to_string(seconds);
+}
+
+}  // namespace tapi::sip::headers
