@@ -209,7 +209,8 @@ Result<TransactionHandle> TransactionLayer::sendRequest(message::SipMessage requ
   return h;
 }
 
-Result<TransactionHandle> TransactionLayer::sendCancel(TransactionHandle invite) {
+Result<TransactionHandle> TransactionLayer::sendCancel(TransactionHandle invite,
+                                                     const std::vector<std::pair<std::string, std::string>>& headers) {
   auto* ict = dynamic_cast<InviteClientTransaction*>(find(invite));
   if (ict == nullptr) {
     return fail(notFound());
@@ -224,6 +225,11 @@ Result<TransactionHandle> TransactionLayer::sendCancel(TransactionHandle invite)
   auto cancel = buildCancel(ict->request());
   if (!cancel) {
     return fail(cancel.error());
+  }
+  for (const auto& [name, value] : headers) {
+    if (auto added = cancel->addHeader(name, value); !added) {
+      return fail(added.error());
+    }
   }
   // The CANCEL travels exactly like its INVITE: same branch, same transport and hop.
   std::string key = clientKey(*cancel);

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "base/event_loop.hpp"
 #include "base/handle.hpp"
@@ -59,9 +61,11 @@ class TransactionLayer final : public transport::MessageSink {
    * From, To, CSeq number, Route and top Via branch, sent to the same target in its own
    * non-INVITE client transaction.
    * Precondition: a provisional response has been received (state Proceeding).
+   * @param headers extra header lines for the CANCEL (e.g. Reason, RFC 3326).
    * @return the CANCEL's transaction, or an error when the INVITE is not cancellable.
    */
-  Result<TransactionHandle> sendCancel(TransactionHandle invite);
+  Result<TransactionHandle> sendCancel(TransactionHandle invite,
+                                       const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   /**
    * Sends a request outside any transaction (the ACK for a 2xx, §13.2.2.4): gets our Via

@@ -1,0 +1,172 @@
+#pragma once
+// The SIP service provider: each line device is a SIP identity (optionally registered),
+// each call one INVITE session. It turns every SIP outcome into TAPI states, modes and
+// post-connection data through the cause map, and every TAPI drop into the right SIP
+// message (docs/sip.md has the mapping and the configuration).
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "base/event_loop.hpp"
+#include "providers/sip/cause/cause_map.hpp"
+#include "sip/auth/digest.hpp"
+#include "sip/sdp/rtp_ports.hpp"
+#include "sip/session/session_layer.hpp"
+#include "sip/transport/tcp_transport.hpp"
+#include "sip/transport/transport_layer.hpp"
+#include "sip/transport/udp_transport.hpp"
+#include "spi/provider.hpp"
+
+namespace tapi::providers::sip {
+
+/** One line: a SIP identity. */
+struct SipLineConfig {
+  std::string name;         ///< line name shown to apps ("sip/alice")
+  std::string user;         ///< user part of the address of record ("alice", "2001")
+  std::string domain;       ///< host of the AOR; plain-number destinations go to user@domain
+  std::string displayName;  ///< display name in From
+  std::string authUser;     ///< digest user name; empty: `user`
+  std::string password;     ///< digest password; empty: challenges are not answered
+  std::string registrar;    ///< "sip:192.0.2.1:5060": REGISTER there; empty: no registration
+  std::uint32_t registerExpires = 600;  ///< seconds asked for in REGISTER
+  std::string proxy;                    ///< outbound proxy URI for every request; empty: direct
+  std::string transport = "udp";  ///< "udp" or "tcp": for outgoing requests without ;transport
+  int offeredRejectStatus = 603;  ///< lineDrop of an offered call: 603, 486 or 480
+  bool ringOnOffer = true;        ///< send 180 Ringing when the call is offered to apps
+};
+
+struct SipProviderConfig {
+  std::string listenUdp = "127.0.0.1:5060";  ///< "" disables UDP
+  std::string listenTcp = "127.0.0.1:5060";  ///< "" disables TCP
+  std::string advertisedHost;  ///< Via/Contact/SDP host when listening on a wildcard address
+  std::string rtpAddress;      ///< RTP bind address; empty: the listen host
+  std::uint16_t rtpFirstPort = 20000;
+  std::uint16_t rtpLastPort = 20999;
+  std::uint32_t firstDeviceId = 0;  ///< device id of the first line
+  /** A TCP connection with no traffic for this long is closed. */
+  std::chrono::milliseconds tcpIdleTimeout{std::chrono::minutes{2}};
+  tapi::sip::transaction::TimerConfig timers;
+  tapi::sip::session::SessionConfig session;
+  bool cancelAsNormal =
+      false;  ///< remote CANCEL of an offered call reported as NORMAL, not CANCELLED
+  std::vector<SipLineConfig> lines;
+};
+
+/** Everything the provider holds, for leak checks (all zero when idle and released). */
+struct SipStats {
+  std::size_t calls = 0;  ///< provider call objects
+  std::size_t pendingRequests = 0;
+  std::size_t sessions = 0;  ///< INVITE sessions (incl. ones finishing on the wire)
+  std::size_t dialogs = 0;
+  std::size_t transactions = 0;
+  std::size_t timers = 0;         ///< sessions + transactions + registrations
+  std::size_t connections = 0;    ///< open TCP connections
+  std::size_t rtpPorts = 0;       ///< RTP port pairs reserved
+  std::size_t registrations = 0;  ///< lines currently registered
+  std::size_t outOfDialog = 0;    ///< REGISTER/OPTIONS transactions awaiting an answer
+  std::uint64_t callsTotal = 0;
+  std::uint64_t answered481 = 0;
+  bool allZero() const noexcept {
+    return calls == 0 && pendingRequests == 0 && sessions == 0 && dialogs == 0 &&
+           transactions == 0 && timers == 0 && rtpPorts == 0 && outOfDialog == 0;
+  }
+};
+
+class SipProvider final : public spi::Provider, public tapi::sip::session::SessionObserver {
+ public:
+  /** Opens the listening sockets and the RTP pool. @return an error naming what failed. */
+  static Result<std::unique_ptr<SipProvider>> create(base::EventLoop& loop,
+                                                     boost::asio::io_context& io,
+                                                     SipProviderConfig config,
+                                                     std::string* error = nullptr);
+  ~SipProvider() override;
+
+  // spi::Provider
+  void setEvents(spi::Events* events) override { events_ = events; }
+  std::vector<spi::LineInfo> lines() const override;
+  Result<void> openLine(std::uint32_t deviceId) override;
+  void closeLine(std::uint32_t deviceId) override;
+  Result<spi::ProviderCallId> makeCall(spi::RequestId id, std::uint32_t deviceId,
+                                       spi::EngineCallId htCall,
+                                       const spi::MakeCallParams& params) override;
+  Result<void> answer(spi::RequestId id, spi::ProviderCallId call, std::string_view uui) override;
+  Result<void> accept(spi::RequestId id, spi::ProviderCallId call, std::string_view uui) override;
+  Result<void> drop(spi::RequestId id, spi::ProviderCallId call, std::uint32_t mode,
+                    std::string_view uui) override;
+  void closeCall(spi::ProviderCallId call) override;
+  spi::ProviderStats stats() const override;
+
+  /** Detailed counts for leak checks. */
+  SipStats sipStats() const;
+  /**
+   * Before the engine shuts down: live calls are ended on the wire with server-shutdown
+   * causes (BYE Q.850 16, CANCEL, 503 Q.850 41) when the engine drops them.
+   */
+  void beginShutdown() { shuttingDown_ = true; }
+  /** True when nothing is left on the wire (sessions, transactions, REGISTERs). */
+  bool drained() const;
+  /** Where the transports listen (port 0 in the config becomes the real port). */
+  std::optional<tapi::sip::transport::Endpoint> udpEndpoint() const;
+  std::optional<tapi::sip::transport::Endpoint> tcpEndpoint() const;
+
+ private:
+  struct Call;
+  struct Line;
+  SipProvider(base::EventLoop& loop, SipProviderConfig config);
+
+  // SessionObserver
+  void onIncoming(tapi::sip::session::SessionHandle s, const tapi::sip::message::SipMessage& invite,
+                  const tapi::sip::transport::Arrival& arrival) override;
+  void onProgress(tapi::sip::session::SessionHandle s,
+                  const tapi::sip::message::SipMessage& response) override;
+  void onAnswered(tapi::sip::session::SessionHandle s,
+                  const tapi::sip::message::SipMessage& response) override;
+  void onConfirmed(tapi::sip::session::SessionHandle s) override;
+  void onEnded(tapi::sip::session::SessionHandle s,
+               const tapi::sip::session::EndInfo& end) override;
+  std::optional<std::pair<std::string, std::string>> onChallenge(
+      tapi::sip::session::SessionHandle s, const tapi::sip::message::SipMessage& response) override;
+
+  Call* find(spi::ProviderCallId id);
+  Call* bySession(tapi::sip::session::SessionHandle s);
+  Line* line(std::uint32_t deviceId);
+  void report(Call& c, CallState state, std::uint32_t mode);
+  void info(Call& c, spi::CallInfoUpdate update);
+  void complete(spi::RequestId id, Result<void> result);
+  void forget(Call& c);
+  std::string contactFor(const Line& l, tapi::sip::transport::Protocol p) const;
+  std::string localHost() const;
+  tapi::sip::transport::Protocol lineProtocol(const Line& l) const;
+  void dropOnWire(Call& c, std::uint32_t mode, std::string_view uui);
+  // Registration.
+  void sendRegister(std::uint32_t deviceId, std::uint32_t expires);
+  void onRegisterResponse(std::uint32_t deviceId, std::uint32_t expires,
+                          const tapi::sip::message::SipMessage* r, std::error_code ec);
+
+  base::EventLoop& loop_;
+  SipProviderConfig config_;
+  spi::Events* events_ = nullptr;
+  tapi::sip::transport::TransportLayer transportLayer_;
+  std::unique_ptr<tapi::sip::transport::UdpTransport> udp_;
+  std::unique_ptr<tapi::sip::transport::TcpTransport> tcp_;
+  std::unique_ptr<tapi::sip::sdp::RtpPortPool> rtp_;
+  std::unique_ptr<tapi::sip::session::SessionLayer> sessions_;
+  std::vector<std::unique_ptr<Line>> lines_;
+  std::unordered_map<spi::ProviderCallId, std::unique_ptr<Call>> calls_;
+  std::unordered_map<std::uint64_t, spi::ProviderCallId> bySession_;
+  std::unordered_map<spi::RequestId, spi::ProviderCallId> pending_;
+  spi::ProviderCallId nextCallId_ = 1;
+  std::uint32_t nextNetworkCallId_ = 1;
+  std::uint64_t callsTotal_ = 0;
+  bool shuttingDown_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace tapi::providers::sip

@@ -1,0 +1,1233 @@
+#include "sip/session/session_layer.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "sip/dialog/target.hpp"
+#include "sip/transport/branch.hpp"
+
+namespace tapi::sip::session {
+
+using message::Method;
+using message::SipMessage;
+using transaction::TransactionHandle;
+
+namespace {
+
+constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
+
+std::error_code stale() {
+  return std::make_error_code(std::errc::no_such_process);
+}
+std::error_code wrongState() {
+  return std::make_error_code(std::errc::operation_not_permitted);
+}
+
+std::string dialogKey(std::string_view callId, std::string_view localTag) {
+  std::string k(callId);
+  k += '\x1f';
+  k.append(localTag);
+  return k;
+}
+
+struct SessionExpiresValue {
+  std::uint32_t seconds = 0;
+  std::string_view refresher;  // "uac", "uas" or empty
+};
+
+// RFC 4028 §4: delta-seconds *(;se-params), refresher=uac|uas.
+std::optional<SessionExpiresValue> parseSessionExpires(const SipMessage& m) {
+  auto v = m.header("Session-Expires");
+  if (!v) {
+    v = m.header("x");
+  }
+  if (!v) {
+    return std::nullopt;
+  }
+  std::string_view text = *v;
+  const auto semi = text.find(';');
+  std::string_view number = text.substr(0, semi);
+  while (!number.empty() && number.back() == ' ') {
+    number.remove_suffix(1);
+  }
+  SessionExpiresValue out;
+  auto [p, ec] = std::from_chars(number.data(), number.data() + number.size(), out.seconds);
+  if (ec != std::errc{} || p != number.data() + number.size() || out.seconds == 0) {
+    return std::nullopt;
+  }
+  if (semi != std::string_view::npos) {
+    message::ParamList params(text.substr(semi));
+    out.refresher = params.value("refresher");
+  }
+  return out;
+}
+
+bool listHas(const SipMessage& m, std::string_view header, std::string_view token) {
+  for (std::string_view v : m.headerValues(header)) {
+    if (v.size() == token.size() &&
+        std::equal(v.begin(), v.end(), token.begin(),
+                   [](char a, char b) { return (a | 0x20) == (b | 0x20); })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view toString(SessionState s) noexcept {
+  switch (s) {
+    case SessionState::Calling:
+      return "Calling";
+    case SessionState::Early:
+      return "Early";
+    case SessionState::Offered:
+      return "Offered";
+    case SessionState::Accepted:
+      return "Accepted";
+    case SessionState::Confirmed:
+      return "Confirmed";
+    case SessionState::Terminating:
+      return "Terminating";
+    case SessionState::Terminated:
+      return "Terminated";
+  }
+  return "?";
+}
+
+std::string_view toString(EndKind k) noexcept {
+  switch (k) {
+    case EndKind::LocalHangup:
+      return "LocalHangup";
+    case EndKind::Bye:
+      return "Bye";
+    case EndKind::Cancel:
+      return "Cancel";
+    case EndKind::FinalResponse:
+      return "FinalResponse";
+    case EndKind::Timeout:
+      return "Timeout";
+    case EndKind::TransportError:
+      return "TransportError";
+    case EndKind::SessionExpired:
+      return "SessionExpired";
+    case EndKind::RefreshFailed:
+      return "RefreshFailed";
+    case EndKind::NoAck:
+      return "NoAck";
+    case EndKind::DialogGone:
+      return "DialogGone";
+  }
+  return "?";
+}
+
+struct Session {
+  SessionHandle self;
+  Role role = Role::Uac;
+  SessionState state = SessionState::Calling;
+  transport::Protocol protocol = transport::Protocol::Udp;
+  bool released = false;     // the observer forgot it: no more callbacks
+  bool endReported = false;  // onEnded ran (or was suppressed by release)
+  bool freeing = false;
+  std::string callId;
+  std::string localTag;
+  std::optional<dialog::Dialog> dlg;
+  std::optional<SipMessage> invite;  // UAC: ours (re-sent with credentials); UAS: received
+  transport::Arrival arrival;        // UAS: how the INVITE arrived
+  transport::Target target;          // UAC: first hop of the INVITE
+  TransactionHandle inviteTx;
+  std::optional<SipMessage> ack;  // UAC: the ACK, re-sent for each 2xx retransmission
+  std::optional<SipMessage> ok;   // UAS: our 2xx, re-sent until the ACK arrives
+  base::Duration okInterval{};
+  base::TimerId retransmitTimer = 0;
+  base::TimerId ackTimer = 0;
+  base::TimerId cancelTimer = 0;
+  base::TimerId refreshTimer = 0;
+  base::TimerId expiryTimer = 0;
+  bool provisionalSeen = false;
+  bool ringingSeen = false;
+  bool cancelPending = false;  // hangup() in Calling: CANCEL once a provisional arrives
+  bool byePending = false;     // hangup() in Accepted: BYE once the ACK arrives
+  bool weCancelled = false;
+  bool authTried = false;
+  bool refreshInFlight = false;
+  HeaderList hangupHeaders;
+  std::string localSdp;
+  std::string contact;
+  std::chrono::seconds interval{0};  // agreed session interval, 0: no session timer
+  bool weRefresh = false;
+  std::size_t liveTx = 0;
+  std::vector<std::string> preRoutes;  // UAC: preloaded Route for the initial INVITE
+};
+
+SessionBox::SessionBox(std::unique_ptr<Session> s) : session(std::move(s)) {}
+SessionBox::~SessionBox() = default;
+
+SessionLayer::SessionLayer(base::EventLoop& loop, transport::TransportLayer& transport,
+                           SessionObserver& observer, transaction::TimerConfig timers,
+                           SessionConfig config)
+    : loop_(loop),
+      observer_(observer),
+      config_(std::move(config)),
+      transactions_(loop, transport, *this, timers) {}
+
+SessionLayer::~SessionLayer() {
+  *alive_ = false;
+  sessions_.forEach([&](SessionHandle, const SessionBox& b) {
+    const Session& s = *b.session;
+    for (base::TimerId t :
+         {s.retransmitTimer, s.ackTimer, s.cancelTimer, s.refreshTimer, s.expiryTimer}) {
+      if (t != 0) {
+        loop_.cancel(t);
+      }
+    }
+  });
+}
+
+// ---- lookup and bookkeeping ----------------------------------------------------------
+
+Session* SessionLayer::get(SessionHandle h) const {
+  SessionBox* b = sessions_.get(h);
+  return b == nullptr ? nullptr : b->session.get();
+}
+
+Session* SessionLayer::byTransaction(TransactionHandle t) const {
+  auto it = byTx_.find(t.packed());
+  return it == byTx_.end() ? nullptr : get(it->second);
+}
+
+Session* SessionLayer::byDialog(std::string_view callId, std::string_view localTag) const {
+  if (localTag.empty()) {
+    return nullptr;
+  }
+  auto it = byDialog_.find(dialogKey(callId, localTag));
+  return it == byDialog_.end() ? nullptr : get(it->second);
+}
+
+void SessionLayer::track(Session& s, TransactionHandle t) {
+  byTx_[t.packed()] = s.self;
+  ++s.liveTx;
+}
+
+void SessionLayer::armTimer(Session& s, base::TimerId& slot, base::Duration after,
+                            void (SessionLayer::*fn)(SessionHandle)) {
+  if (slot != 0) {
+    loop_.cancel(slot);
+  }
+  const SessionHandle h = s.self;
+  std::weak_ptr<bool> alive = alive_;
+  // The slot is a member of the session; the handler clears it before anything else.
+  slot = loop_.schedule(after, [this, alive, h, fn] {
+    if (alive.expired()) {
+      return;
+    }
+    (this->*fn)(h);
+  });
+}
+
+void SessionLayer::disarm(Session&, base::TimerId& slot) {
+  if (slot != 0) {
+    loop_.cancel(slot);
+    slot = 0;
+  }
+}
+
+void SessionLayer::end(Session& s, const EndInfo& info) {
+  s.state = SessionState::Terminated;
+  disarm(s, s.refreshTimer);
+  disarm(s, s.expiryTimer);
+  disarm(s, s.cancelTimer);
+  if (s.endReported) {
+    maybeFree(s);
+    return;
+  }
+  s.endReported = true;
+  const SessionHandle h = s.self;
+  if (!s.released) {
+    observer_.onEnded(h, info);
+  }
+  if (Session* again = get(h)) {
+    maybeFree(*again);
+  }
+}
+
+void SessionLayer::maybeFree(Session& s) {
+  if (s.state != SessionState::Terminated || s.liveTx != 0 || !s.endReported || s.freeing) {
+    return;
+  }
+  // A 2xx still being retransmitted or waiting for its ACK keeps the session.
+  if (s.retransmitTimer != 0 || s.ackTimer != 0) {
+    return;
+  }
+  s.freeing = true;
+  const SessionHandle h = s.self;
+  std::weak_ptr<bool> alive = alive_;
+  // Destroyed on a later turn, never inside a callback that still uses it.
+  loop_.post([this, alive, h] {
+    if (alive.expired()) {
+      return;
+    }
+    Session* s2 = get(h);
+    if (s2 == nullptr) {
+      return;
+    }
+    for (base::TimerId* t : {&s2->retransmitTimer, &s2->ackTimer, &s2->cancelTimer,
+                             &s2->refreshTimer, &s2->expiryTimer}) {
+      disarm(*s2, *t);
+    }
+    if (auto it = byDialog_.find(dialogKey(s2->callId, s2->localTag));
+        it != byDialog_.end() && it->second == h) {
+      byDialog_.erase(it);
+    }
+    sessions_.erase(h);
+  });
+}
+
+std::optional<SessionState> SessionLayer::state(SessionHandle h) const {
+  const Session* s = get(h);
+  return s == nullptr ? std::nullopt : std::optional<SessionState>(s->state);
+}
+
+const dialog::Dialog* SessionLayer::dialogOf(SessionHandle h) const {
+  const Session* s = get(h);
+  return (s == nullptr || !s->dlg) ? nullptr : &*s->dlg;
+}
+
+std::string SessionLayer::callId(SessionHandle h) const {
+  const Session* s = get(h);
+  return s == nullptr ? std::string{} : s->callId;
+}
+
+SessionStats SessionLayer::stats() const {
+  SessionStats st;
+  st.sessions = sessions_.size();
+  sessions_.forEach([&](SessionHandle, const SessionBox& b) {
+    const Session& s = *b.session;
+    st.dialogs += s.dlg ? 1 : 0;
+    for (base::TimerId t :
+         {s.retransmitTimer, s.ackTimer, s.cancelTimer, s.refreshTimer, s.expiryTimer}) {
+      st.timers += t != 0 ? 1 : 0;
+    }
+  });
+  st.outOfDialog = outOfDialog_.size();
+  st.answered481 = answered481_;
+  st.createdTotal = created_;
+  return st;
+}
+
+// ---- UAC -----------------------------------------------------------------------------
+
+Result<SessionHandle> SessionLayer::invite(OutgoingInvite call) {
+  const std::string callId = message::randomToken() + message::randomToken();
+  const std::string tag = message::randomToken();
+  auto b = message::MessageBuilder::request(Method::Invite, call.requestUri);
+  b.header("Via", "SIP/2.0/UDP 0.0.0.0;branch=z9hG4bKplaceholder");
+  b.header("Max-Forwards", "70");
+  for (const auto& r : call.routes) {
+    b.header("Route", r);
+  }
+  b.header("From", dialog::withTag(call.from, tag));
+  b.header("To", call.to);
+  b.header("Call-ID", callId);
+  b.header("CSeq", "1 INVITE");
+  b.header("Contact", call.contact);
+  b.header("Allow", kAllow);
+  b.header("Supported", "timer");
+  if (config_.sessionExpires.count() > 0) {
+    b.header("Session-Expires", std::to_string(config_.sessionExpires.count()));
+    b.header("Min-SE", std::to_string(config_.minSessionExpires.count()));
+  }
+  b.header("User-Agent", config_.userAgent);
+  for (const auto& [name, value] : call.headers) {
+    b.header(name, value);
+  }
+  if (!call.sdp.empty()) {
+    b.body(call.sdp, "application/sdp");
+  }
+  auto msg = b.build();
+  if (!msg) {
+    return fail(msg.error());
+  }
+  auto kept = msg->clone();
+  auto tx = transactions_.sendRequest(std::move(*msg), call.target);
+  if (!tx) {
+    return fail(tx.error());
+  }
+  auto [h, box] = sessions_.emplace(std::make_unique<Session>());
+  (void)box;
+  Session& s = *get(h);
+  s.self = h;
+  s.role = Role::Uac;
+  s.state = SessionState::Calling;
+  s.protocol = call.target.protocol;
+  s.callId = callId;
+  s.localTag = tag;
+  s.invite = std::move(kept);
+  s.target = call.target;
+  s.inviteTx = *tx;
+  s.localSdp = std::move(call.sdp);
+  s.contact = std::move(call.contact);
+  s.preRoutes = std::move(call.routes);
+  ++created_;
+  track(s, *tx);
+  byDialog_[dialogKey(callId, tag)] = h;
+  return h;
+}
+
+void SessionLayer::sendAck(Session& s, const SipMessage& response) {
+  if (!s.dlg) {
+    return;
+  }
+  auto ack = s.dlg->makeAck(response.cseq().number);
+  if (!ack) {
+    return;
+  }
+  auto target = dialog::targetForUri(s.dlg->nextHopUri(), s.protocol);
+  if (!target) {
+    return;
+  }
+  (void)transactions_.sendStateless(std::move(*ack), *target);
+}
+
+void SessionLayer::sendCancel(Session& s) {
+  s.cancelPending = false;
+  auto tx = transactions_.sendCancel(s.inviteTx, s.hangupHeaders);
+  if (tx) {
+    track(s, *tx);
+  }
+  s.state = SessionState::Terminating;
+  // §9.1: without a final response 64*T1 after the CANCEL, the INVITE is abandoned.
+  armTimer(s, s.cancelTimer, 64 * transactions_.timers().t1, &SessionLayer::onCancelGiveUp);
+}
+
+void SessionLayer::onCancelGiveUp(SessionHandle h) {
+  Session* s = get(h);
+  if (s == nullptr) {
+    return;
+  }
+  s->cancelTimer = 0;
+  if (s->state == SessionState::Terminating) {
+    EndInfo e;
+    e.kind = EndKind::LocalHangup;
+    e.ringingSeen = s->ringingSeen;
+    e.weCancelled = true;
+    end(*s, e);
+  }
+}
+
+void SessionLayer::onInviteResponse(Session& s, const transaction::ResponseParam& p) {
+  const SipMessage& r = p.response;
+  const int code = r.statusCode();
+  if (code < 200) {
+    if (code > 100 && !r.to().tag().empty() && !s.dlg) {
+      if (auto d = dialog::Dialog::asUac(*s.invite, r)) {
+        s.dlg = std::move(*d);
+      }
+    }
+    s.provisionalSeen = true;
+    s.ringingSeen = s.ringingSeen || code == 180 || code == 183;
+    if (s.cancelPending) {
+      sendCancel(s);
+      return;
+    }
+    if (s.state == SessionState::Calling) {
+      s.state = SessionState::Early;
+    }
+    if (s.state == SessionState::Early && !s.released) {
+      observer_.onProgress(s.self, r);
+    }
+    return;
+  }
+  if (code < 300) {
+    // A 2xx: the first confirms the dialog; retransmissions get the ACK again; a 2xx from
+    // another fork is ACKed and ended at once (§13.2.2.4), never shown to the app.
+    if (s.dlg && s.dlg->confirmed()) {
+      if (s.dlg->id().remoteTag == r.to().tag()) {
+        sendAck(s, r);
+        return;
+      }
+      auto other = dialog::Dialog::asUac(*s.invite, r);
+      if (other) {
+        auto ack = other->makeAck(r.cseq().number);
+        auto bye = other->makeRequest("BYE");
+        auto target = dialog::targetForUri(other->nextHopUri(), s.protocol);
+        if (ack && bye && target) {
+          (void)transactions_.sendStateless(std::move(*ack), *target);
+          if (auto tx = transactions_.sendRequest(std::move(*bye), *target)) {
+            track(s, *tx);
+          }
+        }
+      }
+      return;
+    }
+    auto d = dialog::Dialog::asUac(*s.invite, r);
+    if (!d) {
+      return;  // a 2xx without To tag or Contact cannot be ACKed in-dialog
+    }
+    // The dialog's CSeq counter continues from the INVITE (re-sent INVITEs advanced it).
+    s.dlg = std::move(*d);
+    s.dlg->setLocalContact(s.contact);
+    s.dlg->confirm();
+    sendAck(s, r);
+    if (s.cancelPending || s.state == SessionState::Terminating) {
+      // The CANCEL crossed the 2xx (row 1b): ACK, then BYE.
+      s.cancelPending = false;
+      sendBye(s, s.hangupHeaders);
+      EndInfo e;
+      e.kind = EndKind::LocalHangup;
+      e.ringingSeen = s.ringingSeen;
+      e.weCancelled = true;
+      end(s, e);
+      return;
+    }
+    s.state = SessionState::Confirmed;
+    startSessionTimer(s, r, true);
+    if (!s.released) {
+      observer_.onAnswered(s.self, r);
+    }
+    return;
+  }
+  // 3xx-6xx; the transaction has ACKed it.
+  if ((code == 401 || code == 407) && !s.authTried && s.state != SessionState::Terminating &&
+      !s.cancelPending && !s.released) {
+    s.authTried = true;
+    const SessionHandle self = s.self;
+    auto header = observer_.onChallenge(self, r);
+    Session* again = get(self);
+    if (header && again != nullptr) {
+      SipMessage retry = again->invite->clone();
+      const std::uint32_t next = retry.cseq().number + 1;
+      (void)retry.replaceHeader("CSeq", std::to_string(next) + " INVITE");
+      (void)retry.replaceHeader(header->first, header->second);
+      auto kept = retry.clone();
+      if (auto tx = transactions_.sendRequest(std::move(retry), again->target)) {
+        again->invite = std::move(kept);
+        again->inviteTx = *tx;
+        again->provisionalSeen = false;
+        again->state = SessionState::Calling;
+        track(*again, *tx);
+        return;
+      }
+    }
+  }
+  EndInfo e;
+  e.kind = (s.weCancelled && code == 487) ? EndKind::LocalHangup : EndKind::FinalResponse;
+  e.message = &r;
+  e.status = code;
+  e.ringingSeen = s.ringingSeen;
+  e.weCancelled = s.weCancelled;
+  end(s, e);
+}
+
+// ---- UAS -----------------------------------------------------------------------------
+
+Result<void> SessionLayer::provisional(SessionHandle h, int status, const HeaderList& headers) {
+  Session* s = get(h);
+  if (s == nullptr) {
+    return fail(stale());
+  }
+  if (s->role != Role::Uas || s->state != SessionState::Offered || status <= 100 || status >= 200) {
+    return fail(wrongState());
+  }
+  auto r = message::makeResponse(*s->invite, status, {}, s->localTag);
+  if (!r) {
+    return fail(r.error());
+  }
+  (void)r->addHeader("Contact",
+                     s->contact.empty()
+                         ? std::string("<") + std::string(s->invite->requestUri().text) + ">"
+                         : s->contact);
+  for (const auto& [name, value] : headers) {
+    (void)r->addHeader(name, value);
+  }
+  return transactions_.respond(s->inviteTx, std::move(*r));
+}
+
+Result<void> SessionLayer::answer(SessionHandle h, std::string sdp, std::string contact,
+                                  const HeaderList& headers) {
+  Session* s = get(h);
+  if (s == nullptr) {
+    return fail(stale());
+  }
+  if (s->role != Role::Uas || s->state != SessionState::Offered) {
+    return fail(wrongState());
+  }
+  auto r = message::makeResponse(*s->invite, 200, {}, s->localTag);
+  if (!r) {
+    return fail(r.error());
+  }
+  s->contact = std::move(contact);
+  s->dlg->setLocalContact(s->contact);
+  (void)r->addHeader("Contact", s->contact);
+  (void)r->addHeader("Allow", kAllow);
+  (void)r->addHeader("Supported", "timer");
+  (void)r->addHeader("Server", config_.userAgent);
+  // RFC 4028 §9: accept the peer's interval; the UAC refreshes unless it asked us to or
+  // does not support timers.
+  if (auto se = parseSessionExpires(*s->invite); se && config_.sessionExpires.count() > 0) {
+    const bool uacSupports =
+        listHas(*s->invite, "Supported", "timer") || listHas(*s->invite, "k", "timer");
+    std::string refresher(se->refresher);
+    if (refresher.empty()) {
+      refresher = uacSupports ? "uac" : "uas";
+    }
+    (void)r->addHeader("Session-Expires", std::to_string(se->seconds) + ";refresher=" + refresher);
+    if (uacSupports) {
+      (void)r->addHeader("Require", "timer");
+    }
+    s->interval = std::chrono::seconds(se->seconds);
+    s->weRefresh = refresher == "uas";
+  }
+  for (const auto& [name, value] : headers) {
+    (void)r->addHeader(name, value);
+  }
+  if (!sdp.empty()) {
+    r->setBody(sdp, "application/sdp");
+  }
+  s->localSdp = std::move(sdp);
+  auto copy = r->clone();
+  if (auto sent = transactions_.respond(s->inviteTx, std::move(*r)); !sent) {
+    return sent;
+  }
+  s->ok = std::move(copy);
+  s->state = SessionState::Accepted;
+  s->dlg->confirm();
+  const auto t1 = transactions_.timers().t1;
+  if (!transport::isReliable(s->arrival.protocol)) {
+    s->okInterval = t1;
+    armTimer(*s, s->retransmitTimer, t1, &SessionLayer::onRetransmit2xx);
+  }
+  armTimer(*s, s->ackTimer, 64 * t1, &SessionLayer::onAckTimeout);
+  return {};
+}
+
+void SessionLayer::onRetransmit2xx(SessionHandle h) {
+  Session* s = get(h);
+  if (s == nullptr) {
+    return;
+  }
+  s->retransmitTimer = 0;
+  if (s->state != SessionState::Accepted &&
+      !(s->state == SessionState::Terminated && s->byePending)) {
+    return;
+  }
+  if (s->ok) {
+    (void)transactions_.respond(s->inviteTx, s->ok->clone());
+  }
+  s->okInterval = std::min(2 * s->okInterval, transactions_.timers().t2);
+  armTimer(*s, s->retransmitTimer, s->okInterval, &SessionLayer::onRetransmit2xx);
+}
+
+void SessionLayer::onAckTimeout(SessionHandle h) {
+  Session* s = get(h);
+  if (s == nullptr) {
+    return;
+  }
+  s->ackTimer = 0;
+  disarm(*s, s->retransmitTimer);
+  s->ok.reset();
+  // §13.3.1.4: the dialog counts as confirmed, but the session is ended with BYE.
+  const bool wasAccepted = s->state == SessionState::Accepted;
+  const bool byeWanted = s->byePending;
+  s->byePending = false;
+  if (wasAccepted || byeWanted) {
+    sendBye(*s, s->hangupHeaders);
+  }
+  if (wasAccepted) {
+    EndInfo e;
+    e.kind = EndKind::NoAck;
+    end(*s, e);
+    return;
+  }
+  maybeFree(*s);
+}
+
+Result<void> SessionLayer::reject(SessionHandle h, int status, std::string_view reason,
+                                  const HeaderList& headers) {
+  Session* s = get(h);
+  if (s == nullptr) {
+    return fail(stale());
+  }
+  if (s->role != Role::Uas || s->state != SessionState::Offered || status < 300 || status > 699) {
+    return fail(wrongState());
+  }
+  auto r = message::makeResponse(*s->invite, status, reason, s->localTag);
+  if (!r) {
+    return fail(r.error());
+  }
+  for (const auto& [name, value] : headers) {
+    (void)r->addHeader(name, value);
+  }
+  (void)transactions_.respond(s->inviteTx, std::move(*r));
+  EndInfo e;
+  e.kind = EndKind::LocalHangup;
+  e.status = status;
+  end(*s, e);
+  return {};
+}
+
+// ---- both ----------------------------------------------------------------------------
+
+void SessionLayer::sendBye(Session& s, const HeaderList& headers) {
+  if (!s.dlg) {
+    return;
+  }
+  auto bye = s.dlg->makeRequest("BYE", headers);
+  if (!bye) {
+    return;
+  }
+  auto target = dialog::targetForUri(s.dlg->nextHopUri(), s.protocol);
+  if (!target) {
+    return;
+  }
+  if (s.role == Role::Uas && transport::isReliable(s.arrival.protocol) &&
+      s.arrival.transport != nullptr && s.arrival.transport->isOpen(s.arrival.connection) &&
+      s.dlg->routeSet().empty()) {
+    // Reuse the caller's connection (its Contact port may not listen: RFC 5923 style).
+    target->endpoint = s.arrival.source;
+  }
+  if (auto tx = transactions_.sendRequest(std::move(*bye), *target)) {
+    track(s, *tx);
+  }
+}
+
+Result<void> SessionLayer::hangup(SessionHandle h, const HeaderList& headers) {
+  Session* s = get(h);
+  if (s == nullptr) {
+    return fail(stale());
+  }
+  EndInfo e;
+  e.kind = EndKind::LocalHangup;
+  e.ringingSeen = s->ringingSeen;
+  switch (s->state) {
+    case SessionState::Calling:
+      s->hangupHeaders = headers;
+      s->weCancelled = true;
+      if (s->provisionalSeen) {
+        sendCancel(*s);
+      } else {
+        s->cancelPending = true;  // §9.1: CANCEL waits for a provisional
+      }
+      return {};
+    case SessionState::Early:
+      s->hangupHeaders = headers;
+      s->weCancelled = true;
+      sendCancel(*s);
+      return {};
+    case SessionState::Offered:
+      return fail(wrongState());  // use reject()
+    case SessionState::Accepted:
+      // Row 5: hold the BYE until the ACK arrives or the 2xx retransmissions give up.
+      s->hangupHeaders = headers;
+      s->byePending = true;
+      end(*s, e);
+      return {};
+    case SessionState::Confirmed:
+      sendBye(*s, headers);
+      end(*s, e);
+      return {};
+    case SessionState::Terminating:
+    case SessionState::Terminated:
+      return {};
+  }
+  return {};
+}
+
+void SessionLayer::release(SessionHandle h) {
+  Session* s = get(h);
+  if (s == nullptr) {
+    return;
+  }
+  switch (s->state) {
+    case SessionState::Offered:
+      (void)reject(h, 480);
+      break;
+    case SessionState::Calling:
+    case SessionState::Early:
+    case SessionState::Accepted:
+    case SessionState::Confirmed:
+      (void)hangup(h, {});
+      break;
+    case SessionState::Terminating:
+    case SessionState::Terminated:
+      break;
+  }
+  s = get(h);
+  if (s != nullptr) {
+    s->released = true;
+    if (s->state == SessionState::Terminated) {
+      s->endReported = true;
+      maybeFree(*s);
+    }
+  }
+}
+
+// ---- session timers (RFC 4028) --------------------------------------------------------
+
+void SessionLayer::startSessionTimer(Session& s, const SipMessage& m, bool weAreUac) {
+  disarm(s, s.refreshTimer);
+  disarm(s, s.expiryTimer);
+  if (weAreUac) {
+    auto se = parseSessionExpires(m);
+    if (!se || config_.sessionExpires.count() == 0) {
+      s.interval = std::chrono::seconds(0);
+      return;
+    }
+    s.interval = std::chrono::seconds(se->seconds);
+    s.weRefresh = se->refresher != "uas";
+  }
+  if (s.interval.count() == 0) {
+    return;
+  }
+  if (s.weRefresh) {
+    armTimer(s, s.refreshTimer, s.interval / 2, &SessionLayer::onSessionRefresh);
+  } else {
+    // §10: the side that does not refresh ends the session shortly before expiry.
+    const auto slack = std::min<std::chrono::seconds>(std::chrono::seconds(32), s.interval / 3);
+    armTimer(s, s.expiryTimer, s.interval - slack, &SessionLayer::onSessionExpiry);
+  }
+}
+
+void SessionLayer::onSessionRefresh(SessionHandle h) {
+  Session* s = get(h);
+  if (s == nullptr) {
+    return;
+  }
+  s->refreshTimer = 0;
+  if (s->state != SessionState::Confirmed || !s->dlg) {
+    return;
+  }
+  HeaderList hl{{"Session-Expires", std::to_string(s->interval.count()) +
+                                        ";refresher=" + (s->role == Role::Uac ? "uac" : "uas")},
+                {"Supported", "timer"},
+                {"Allow", std::string(kAllow)}};
+  auto reinvite =
+      s->dlg->makeRequest("INVITE", hl, s->localSdp, s->localSdp.empty() ? "" : "application/sdp");
+  auto target = dialog::targetForUri(s->dlg->nextHopUri(), s->protocol);
+  if (!reinvite || !target) {
+    return;
+  }
+  if (s->role == Role::Uas && transport::isReliable(s->arrival.protocol) &&
+      s->arrival.transport != nullptr && s->arrival.transport->isOpen(s->arrival.connection) &&
+      s->dlg->routeSet().empty()) {
+    target->endpoint = s->arrival.source;
+  }
+  if (auto tx = transactions_.sendRequest(std::move(*reinvite), *target)) {
+    track(*s, *tx);
+    s->refreshInFlight = true;
+  }
+  // If the refresh never completes, the expiry ends the session.
+  armTimer(*s, s->expiryTimer, s->interval / 2, &SessionLayer::onSessionExpiry);
+}
+
+void SessionLayer::onSessionExpiry(SessionHandle h) {
+  Session* s = get(h);
+  if (s == nullptr) {
+    return;
+  }
+  s->expiryTimer = 0;
+  if (s->state != SessionState::Confirmed) {
+    return;
+  }
+  s->hangupHeaders = {{"Reason", "Q.850;cause=102;text=\"Recovery on timer expiry\""}};
+  sendBye(*s, s->hangupHeaders);
+  EndInfo e;
+  e.kind = s->refreshInFlight ? EndKind::RefreshFailed : EndKind::SessionExpired;
+  end(*s, e);
+}
+
+// ---- out of dialog --------------------------------------------------------------------
+
+Result<void> SessionLayer::sendRequest(SipMessage request, const transport::Target& target,
+                                       ResponseCallback done) {
+  auto tx = transactions_.sendRequest(std::move(request), target);
+  if (!tx) {
+    return fail(tx.error());
+  }
+  outOfDialog_[tx->packed()] = std::move(done);
+  return {};
+}
+
+// ---- from the transaction layer -------------------------------------------------------
+
+void SessionLayer::onResponse(const transaction::ResponseParam& p) {
+  const SipMessage& r = p.response;
+  if (auto it = outOfDialog_.find(p.transaction.packed());
+      p.transaction.valid() && it != outOfDialog_.end()) {
+    if (r.statusCode() >= 200) {
+      ResponseCallback cb = std::move(it->second);
+      outOfDialog_.erase(it);
+      if (cb) {
+        cb(&r, {});
+      }
+    }
+    return;
+  }
+  Session* s = p.transaction.valid() ? byTransaction(p.transaction) : nullptr;
+  if (s == nullptr) {
+    // A 2xx to an INVITE whose transaction is gone (after Timer M): re-ACK it if the
+    // dialog is still ours, so the peer stops retransmitting.
+    if (r.method() == Method::Invite && r.statusCode() >= 200 && r.statusCode() < 300) {
+      if (Session* d = byDialog(r.callId(), r.from().tag()); d != nullptr && d->dlg) {
+        sendAck(*d, r);
+      }
+    }
+    return;
+  }
+  if (r.method() == Method::Invite) {
+    if (p.transaction == s->inviteTx) {
+      onInviteResponse(*s, p);
+      return;
+    }
+    // A re-INVITE (our session refresh).
+    if (r.statusCode() < 200) {
+      return;
+    }
+    s->refreshInFlight = false;
+    if (r.statusCode() < 300) {
+      sendAck(*s, r);
+      if (s->state == SessionState::Confirmed) {
+        if (s->dlg) {
+          s->dlg->refreshTarget(r);
+        }
+        startSessionTimer(*s, r, s->role == Role::Uac);
+      }
+      return;
+    }
+    if (r.statusCode() == 491) {
+      return;  // glare: the expiry timer still guards the session; the peer's re-INVITE refreshes
+               // it
+    }
+    if (s->state == SessionState::Confirmed) {
+      s->hangupHeaders = {{"Reason", "Q.850;cause=102"}};
+      sendBye(*s, s->hangupHeaders);
+      EndInfo e;
+      e.kind = r.statusCode() == 481 ? EndKind::DialogGone : EndKind::RefreshFailed;
+      e.message = &r;
+      e.status = r.statusCode();
+      end(*s, e);
+    }
+    return;
+  }
+  // BYE / CANCEL responses: the call is already over locally (a BYE that gets 481 or 408
+  // still ends it, row 4). Nothing else to do.
+}
+
+void SessionLayer::respondTo(const transaction::RequestParam& p, int status,
+                             std::string_view reason, const HeaderList& headers) {
+  auto r = message::makeResponse(p.request, status, reason);
+  if (!r) {
+    return;
+  }
+  for (const auto& [name, value] : headers) {
+    (void)r->addHeader(name, value);
+  }
+  // A server transaction absorbs retransmissions of the request; fall back to stateless.
+  if (auto tx = transactions_.createServer(p.request, p.arrival)) {
+    (void)transactions_.respond(*tx, std::move(*r));
+  } else {
+    (void)transactions_.respondStateless(*r, p.arrival);
+  }
+}
+
+void SessionLayer::onRequest(const transaction::RequestParam& p) {
+  const SipMessage& m = p.request;
+  const Method method = m.method();
+  if (method == Method::Cancel) {
+    onCancelRequest(p);
+    return;
+  }
+  const std::string_view toTag = m.to().tag();
+  if (!toTag.empty()) {
+    Session* s = byDialog(m.callId(), toTag);
+    if (s != nullptr && s->dlg && !s->dlg->id().remoteTag.empty() &&
+        s->dlg->id().remoteTag != m.from().tag()) {
+      s = nullptr;
+    }
+    if (method == Method::Ack) {
+      if (s != nullptr && s->state == SessionState::Accepted) {
+        transaction::AckParam a{s->inviteTx, m, p.arrival};
+        onAck(a);
+      }
+      return;  // a stray ACK is dropped silently (§12.2.2)
+    }
+    if (s == nullptr || (s->state == SessionState::Terminated && method != Method::Bye)) {
+      ++answered481_;
+      respondTo(p, 481);
+      return;
+    }
+    onInDialogRequest(*s, p);
+    return;
+  }
+  switch (method) {
+    case Method::Invite:
+      onNewInvite(p);
+      return;
+    case Method::Ack:
+      return;
+    case Method::Options:
+      respondTo(p, 200, {}, {{"Allow", std::string(kAllow)}, {"Accept", "application/sdp"}});
+      return;
+    case Method::Bye:
+      ++answered481_;
+      respondTo(p, 481);
+      return;
+    case Method::Cancel:
+    case Method::Register:
+    case Method::Prack:
+    case Method::Subscribe:
+    case Method::Notify:
+    case Method::Publish:
+    case Method::Info:
+    case Method::Refer:
+    case Method::Message:
+    case Method::Update:
+      respondTo(p, 405, {}, {{"Allow", std::string(kAllow)}});
+      return;
+    case Method::Extension:
+      respondTo(p, 501, {}, {{"Allow", std::string(kAllow)}});
+      return;
+  }
+}
+
+void SessionLayer::onNewInvite(const transaction::RequestParam& p) {
+  const SipMessage& m = p.request;
+  // §8.2.2.3: option tags we do not support.
+  std::string unsupported;
+  for (std::string_view tag : m.headerValues("Require")) {
+    if (tag != "timer") {
+      unsupported += unsupported.empty() ? "" : ", ";
+      unsupported.append(tag);
+    }
+  }
+  if (!unsupported.empty()) {
+    respondTo(p, 420, {}, {{"Unsupported", unsupported}});
+    return;
+  }
+  if (auto ct = m.header("Content-Type");
+      !m.body().empty() && ct && ct->substr(0, 15) != "application/sdp") {
+    respondTo(p, 415, {}, {{"Accept", "application/sdp"}});
+    return;
+  }
+  if (auto se = parseSessionExpires(m);
+      se && config_.sessionExpires.count() > 0 &&
+      se->seconds < static_cast<std::uint32_t>(config_.minSessionExpires.count())) {
+    respondTo(p, 422, {}, {{"Min-SE", std::to_string(config_.minSessionExpires.count())}});
+    return;
+  }
+  std::string tag = message::randomToken();
+  auto d = dialog::Dialog::asUas(m, tag);
+  if (!d) {
+    respondTo(p, 400, "Missing Contact");
+    return;
+  }
+  auto tx = transactions_.createServer(m, p.arrival);
+  if (!tx) {
+    return;  // over the transaction limit: the peer retransmits or gives up
+  }
+  auto [h, box] = sessions_.emplace(std::make_unique<Session>());
+  (void)box;
+  Session& s = *get(h);
+  s.self = h;
+  s.role = Role::Uas;
+  s.state = SessionState::Offered;
+  s.protocol = p.arrival.protocol;
+  s.callId = std::string(m.callId());
+  s.localTag = std::move(tag);
+  s.dlg = std::move(*d);
+  s.invite = m.clone();
+  s.arrival = p.arrival;
+  s.inviteTx = *tx;
+  ++created_;
+  track(s, *tx);
+  byDialog_[dialogKey(s.callId, s.localTag)] = h;
+  observer_.onIncoming(h, *s.invite, s.arrival);
+}
+
+void SessionLayer::onCancelRequest(const transaction::RequestParam& p) {
+  const TransactionHandle inv = transactions_.findInviteServerForCancel(p.request);
+  Session* s = inv.valid() ? byTransaction(inv) : nullptr;
+  if (s == nullptr) {
+    ++answered481_;
+    respondTo(p, 481);
+    return;
+  }
+  respondTo(p, 200);
+  if (s->state != SessionState::Offered) {
+    return;  // final response already sent: the CANCEL has no effect (§9.2)
+  }
+  if (auto r = message::makeResponse(*s->invite, 487, {}, s->localTag)) {
+    (void)transactions_.respond(s->inviteTx, std::move(*r));
+  }
+  EndInfo e;
+  e.kind = EndKind::Cancel;
+  e.message = &p.request;
+  end(*s, e);
+}
+
+void SessionLayer::onInDialogRequest(Session& s, const transaction::RequestParam& p) {
+  const SipMessage& m = p.request;
+  if (!s.dlg->acceptRemoteCSeq(m)) {
+    respondTo(p, 500, "Out of Order CSeq");
+    return;
+  }
+  switch (m.method()) {
+    case Method::Bye: {
+      respondTo(p, 200);
+      if (s.state == SessionState::Terminated || s.state == SessionState::Terminating) {
+        return;  // crossed BYEs, or after our CANCEL: answered, nothing new to report
+      }
+      if (s.state == SessionState::Offered) {
+        if (auto r = message::makeResponse(*s.invite, 487, {}, s.localTag)) {
+          (void)transactions_.respond(s.inviteTx, std::move(*r));
+        }
+      }
+      // Row 6: a BYE before the ACK ends the 2xx retransmissions too.
+      disarm(s, s.retransmitTimer);
+      disarm(s, s.ackTimer);
+      s.ok.reset();
+      EndInfo e;
+      e.kind = EndKind::Bye;
+      e.message = &m;
+      end(s, e);
+      return;
+    }
+    case Method::Invite: {
+      if (s.state != SessionState::Confirmed && s.state != SessionState::Accepted) {
+        respondTo(p, 491);
+        return;
+      }
+      if (s.refreshInFlight) {
+        respondTo(p, 491);  // glare with our own refresh (RFC 3261 §14.2)
+        return;
+      }
+      s.dlg->refreshTarget(m);
+      HeaderList hl{{"Contact", s.contact}, {"Allow", std::string(kAllow)}, {"Supported", "timer"}};
+      if (auto se = parseSessionExpires(m); se && config_.sessionExpires.count() > 0) {
+        std::string refresher(se->refresher.empty() ? "uac" : se->refresher);
+        hl.emplace_back("Session-Expires", std::to_string(se->seconds) + ";refresher=" + refresher);
+        hl.emplace_back("Require", "timer");
+        s.interval = std::chrono::seconds(se->seconds);
+        // The refresher named is relative to this re-INVITE: its sender is the UAC.
+        s.weRefresh = refresher == "uas";
+      }
+      auto r = message::makeResponse(m, 200, {}, s.localTag);
+      if (!r) {
+        return;
+      }
+      for (const auto& [name, value] : hl) {
+        (void)r->addHeader(name, value);
+      }
+      if (!s.localSdp.empty()) {
+        r->setBody(s.localSdp, "application/sdp");
+      }
+      if (auto tx = transactions_.createServer(m, p.arrival)) {
+        (void)transactions_.respond(*tx, std::move(*r));
+      }
+      if (s.state == SessionState::Confirmed) {
+        startSessionTimer(s, m, false);
+      }
+      return;
+    }
+    case Method::Update:
+    case Method::Options:
+    case Method::Info: {
+      HeaderList hl;
+      if (m.method() == Method::Update && s.interval.count() > 0) {
+        hl.emplace_back("Session-Expires", std::to_string(s.interval.count()) +
+                                               ";refresher=" + (s.weRefresh ? "uas" : "uac"));
+        if (s.state == SessionState::Confirmed) {
+          startSessionTimer(s, m, false);
+        }
+      }
+      respondTo(p, 200, {}, hl);
+      return;
+    }
+    case Method::Ack:
+    case Method::Cancel:
+      return;
+    case Method::Register:
+    case Method::Prack:
+    case Method::Subscribe:
+    case Method::Notify:
+    case Method::Publish:
+    case Method::Refer:
+    case Method::Message:
+    case Method::Extension:
+      respondTo(p, 501, {}, {{"Allow", std::string(kAllow)}});
+      return;
+  }
+}
+
+void SessionLayer::onAck(const transaction::AckParam& p) {
+  Session* s = byTransaction(p.transaction);
+  if (s == nullptr) {
+    s = byDialog(p.ack.callId(), p.ack.to().tag());
+  }
+  if (s == nullptr) {
+    return;
+  }
+  disarm(*s, s->retransmitTimer);
+  disarm(*s, s->ackTimer);
+  s->ok.reset();
+  if (s->state == SessionState::Accepted) {
+    s->state = SessionState::Confirmed;
+    startSessionTimer(*s, *s->invite, false);
+    if (!s->released) {
+      observer_.onConfirmed(s->self);
+    }
+    return;
+  }
+  if (s->byePending) {
+    s->byePending = false;
+    sendBye(*s, s->hangupHeaders);
+  }
+  maybeFree(*s);
+}
+
+void SessionLayer::onTransportError(const transaction::TransportErrorParam&) {
+  // Ends that matter arrive as onTerminated(TransportError).
+}
+
+void SessionLayer::onTerminated(const transaction::TerminatedParam& p) {
+  if (auto it = outOfDialog_.find(p.transaction.packed()); it != outOfDialog_.end()) {
+    ResponseCallback cb = std::move(it->second);
+    outOfDialog_.erase(it);
+    if (cb) {
+      cb(nullptr, p.reason == transaction::EndReason::TransportError
+                      ? std::make_error_code(std::errc::host_unreachable)
+                      : std::make_error_code(std::errc::timed_out));
+    }
+    return;
+  }
+  auto it = byTx_.find(p.transaction.packed());
+  if (it == byTx_.end()) {
+    return;
+  }
+  const SessionHandle h = it->second;
+  byTx_.erase(it);
+  Session* s = get(h);
+  if (s == nullptr) {
+    return;
+  }
+  if (s->liveTx > 0) {
+    --s->liveTx;
+  }
+  if (p.transaction == s->inviteTx && s->role == Role::Uac &&
+      p.reason != transaction::EndReason::Completed &&
+      (s->state == SessionState::Calling || s->state == SessionState::Early ||
+       s->state == SessionState::Terminating)) {
+    EndInfo e;
+    e.kind = (s->state == SessionState::Terminating || s->cancelPending)
+                 ? EndKind::LocalHangup
+                 : (p.reason == transaction::EndReason::TransportError ? EndKind::TransportError
+                                                                       : EndKind::Timeout);
+    e.ringingSeen = s->ringingSeen;
+    e.weCancelled = s->weCancelled;
+    end(*s, e);
+    return;
+  }
+  maybeFree(*s);
+}
+
+}  // namespace tapi::sip::session
