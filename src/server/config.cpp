@@ -10,7 +10,8 @@ namespace tapi::server {
 
 namespace {
 
-constexpr std::string_view kDefault = R"(# tapid configuration. Every setting is optional; these are the defaults.
+constexpr std::string_view kDefault =
+    R"(# tapid configuration. Every setting is optional; these are the defaults.
 
 # Directory for the socket, token and call records; created at start.
 var_dir = "./var"
@@ -56,9 +57,31 @@ name_prefix = "sim/"
 first_address = 100
 
 [lines.sip]
-# The SIP line (not available yet: must stay disabled).
+# The SIP provider. Its lines (one [[lines.sip.line]] table each) get device ids after
+# the simulated lines. docs/sip.md describes every setting.
 enabled = false
-listen = "127.0.0.1:5060"
+listen_udp = "127.0.0.1:5060"
+listen_tcp = "127.0.0.1:5060"
+# Host put in Via, Contact and SDP when listening on 0.0.0.0 or ::.
+advertised_host = ""
+rtp_first_port = 20000
+rtp_last_port = 20999
+# RFC 4028 session interval asked for and accepted, seconds (0 = no session timers).
+session_expires_s = 1800
+# RFC 3261 T1 in milliseconds (every SIP timer derives from it).
+t1_ms = 500
+# [[lines.sip.line]]
+# user = "alice"                  # required
+# domain = "192.0.2.10"           # required; "1234" dials sip:1234@domain
+# name = "sip/alice"
+# display_name = "Alice"
+# auth_user = ""                  # digest user name ("" = user)
+# password = ""
+# registrar = "sip:192.0.2.10:5060"   # "" = no REGISTER
+# register_expires_s = 600
+# proxy = ""                      # outbound proxy URI
+# transport = "udp"               # udp or tcp
+# reject_status = 603             # lineDrop of an offered call: 603, 486 or 480
 
 [cdr]
 # Each released call's post-connection record as one JSON line; "" disables it.
@@ -129,7 +152,8 @@ struct Reader {
       if (!error.empty()) {
         return;
       }
-      const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      const std::string key =
+          prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
       if (const toml::table* sub = v.as_table()) {
         unknown(*sub, key);
       } else if (known.count(key) == 0) {
@@ -143,7 +167,9 @@ constexpr std::int64_t kMaxMs = std::int64_t{1} << 40;
 
 }  // namespace
 
-std::string_view defaultConfigToml() noexcept { return kDefault; }
+std::string_view defaultConfigToml() noexcept {
+  return kDefault;
+}
 
 std::variant<ServerConfig, std::string> parseConfig(std::string_view text,
                                                     std::string_view sourceName) {
@@ -178,7 +204,55 @@ std::variant<ServerConfig, std::string> parseConfig(std::string_view text,
   r.str("lines.sim.name_prefix", c.sim.namePrefix);
   r.integer("lines.sim.first_address", c.sim.firstAddress, 0, std::int64_t{1} << 31);
   r.boolean("lines.sip.enabled", c.sip.enabled);
-  r.str("lines.sip.listen", c.sip.listen);
+  r.str("lines.sip.listen_udp", c.sip.listenUdp);
+  r.str("lines.sip.listen_tcp", c.sip.listenTcp);
+  r.str("lines.sip.advertised_host", c.sip.advertisedHost);
+  r.integer("lines.sip.rtp_first_port", c.sip.rtpFirstPort, 1024, 65534);
+  r.integer("lines.sip.rtp_last_port", c.sip.rtpLastPort, 1025, 65535);
+  r.integer("lines.sip.session_expires_s", c.sip.sessionExpiresS, 0, 86400);
+  r.integer("lines.sip.t1_ms", c.sip.t1Ms, 10, 10000);
+  if (const toml::node* lines = r.node("lines.sip.line"); lines != nullptr && r.error.empty()) {
+    const toml::array* arr = lines->as_array();
+    if (arr == nullptr) {
+      r.error = "lines.sip.line: expected [[lines.sip.line]] tables";
+    } else {
+      for (std::size_t i = 0; i < arr->size() && r.error.empty(); ++i) {
+        const toml::table* t = (*arr)[i].as_table();
+        const std::string at = "lines.sip.line[" + std::to_string(i) + "]";
+        if (t == nullptr) {
+          r.error = at + ": expected a table";
+          break;
+        }
+        Reader lr{*t, {}, {}};
+        SipLineEntry e;
+        lr.str("name", e.name);
+        lr.str("user", e.user);
+        lr.str("domain", e.domain);
+        lr.str("display_name", e.displayName);
+        lr.str("auth_user", e.authUser);
+        lr.str("password", e.password);
+        lr.str("registrar", e.registrar);
+        lr.integer("register_expires_s", e.registerExpires, 0, 86400 * 7);
+        lr.str("proxy", e.proxy);
+        lr.str("transport", e.transport);
+        lr.integer("reject_status", e.rejectStatus, 400, 699);
+        if (lr.error.empty()) {
+          lr.unknown(*t, "");
+        }
+        if (lr.error.empty() && (e.user.empty() || e.domain.empty())) {
+          lr.error = "user and domain are required";
+        }
+        if (lr.error.empty() && e.transport != "udp" && e.transport != "tcp") {
+          lr.error = "transport: expected \"udp\" or \"tcp\"";
+        }
+        if (!lr.error.empty()) {
+          r.error = at + "." + lr.error;
+          break;
+        }
+        c.sip.lines.push_back(std::move(e));
+      }
+    }
+  }
   r.str("cdr.calls_jsonl", c.callsJsonl);
   r.integer("cdr.keep_records", c.keepRecords, 0, 10'000'000);
   r.integer("shutdown.grace_ms", c.shutdownGraceMs, 0, kMaxMs);
@@ -197,8 +271,8 @@ std::variant<ServerConfig, std::string> parseConfig(std::string_view text,
   if (!r.error.empty()) {
     return std::string(sourceName) + ": " + r.error;
   }
-  if (c.sip.enabled) {
-    return std::string(sourceName) + ": lines.sip.enabled: the SIP line is not available yet";
+  if (c.sip.rtpLastPort <= c.sip.rtpFirstPort) {
+    return std::string(sourceName) + ": lines.sip: rtp_last_port must be above rtp_first_port";
   }
   if ((c.tls.cert.empty()) != (c.tls.key.empty())) {
     return std::string(sourceName) + ": api.tls: set both cert and key, or neither";

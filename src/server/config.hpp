@@ -7,21 +7,44 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "server/protocol.hpp"
 
 namespace tapi::server {
 
 struct SimLinesConfig {
-  std::uint32_t count = 2;          // simulated line devices, ids 0..count-1
-  std::string namePrefix = "sim/";  // line names: "sim/0", "sim/1", ...
-  std::uint32_t firstAddress = 100; // line addresses: "100", "101", ...
+  std::uint32_t count = 2;           // simulated line devices, ids 0..count-1
+  std::string namePrefix = "sim/";   // line names: "sim/0", "sim/1", ...
+  std::uint32_t firstAddress = 100;  // line addresses: "100", "101", ...
 };
 
-/** The SIP line (a later issue): read and kept so configs can carry it already. */
+/** One SIP line: a SIP identity ([[lines.sip.line]]). */
+struct SipLineEntry {
+  std::string name;    // "" = "sip/<user>"
+  std::string user;    // user part of the address of record (required)
+  std::string domain;  // host of the AOR (required); plain numbers dial user@domain
+  std::string displayName;
+  std::string authUser;   // "" = user
+  std::string password;   // "" = challenges are not answered
+  std::string registrar;  // "sip:host:port" to REGISTER with; "" = no registration
+  std::uint32_t registerExpires = 600;
+  std::string proxy;              // outbound proxy URI; "" = direct
+  std::string transport = "udp";  // udp or tcp, for requests without ;transport
+  int rejectStatus = 603;         // lineDrop of an offered call: 603, 486 or 480
+};
+
+/** The SIP provider ([lines.sip]); its lines get device ids after the simulated ones. */
 struct SipLinesConfig {
   bool enabled = false;
-  std::string listen = "127.0.0.1:5060";
+  std::string listenUdp = "127.0.0.1:5060";  // "" disables UDP
+  std::string listenTcp = "127.0.0.1:5060";  // "" disables TCP
+  std::string advertisedHost;                // Via/Contact/SDP host for wildcard listeners
+  std::uint32_t rtpFirstPort = 20000;
+  std::uint32_t rtpLastPort = 20999;
+  std::uint32_t sessionExpiresS = 1800;  // RFC 4028 interval asked for; 0 disables
+  std::uint32_t t1Ms = 500;              // RFC 3261 T1
+  std::vector<SipLineEntry> lines;
 };
 
 struct TlsConfig {
@@ -30,14 +53,14 @@ struct TlsConfig {
 };
 
 struct ServerConfig {
-  std::string varDir = "./var";  // created at start
-  std::string logLevel = "info"; // trace, debug, info, warn, error, critical, off
+  std::string varDir = "./var";   // created at start
+  std::string logLevel = "info";  // trace, debug, info, warn, error, critical, off
 
   // Paths default to files in varDir when the config does not name them.
   std::string unixSocket = "./var/tapid.sock";  // "" disables the Unix listener
   std::uint32_t unixSocketMode = 0660;
-  std::string tcpListen = "127.0.0.1:8720";      // host:port; "" disables TCP; port 0 = any
-  std::string token;                              // "" = generate one into tokenFile
+  std::string tcpListen = "127.0.0.1:8720";  // host:port; "" disables TCP; port 0 = any
+  std::string token;                         // "" = generate one into tokenFile
   std::string tokenFile = "./var/tapid.token";
   TlsConfig tls;
   Limits limits;

@@ -8,17 +8,19 @@
 #include <filesystem>
 #include <optional>
 
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <openssl/rand.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "base/asio_loop.hpp"
 #include "cdr/record_json.hpp"
 #include "engine/engine.hpp"
+#include "providers/multi/multi_provider.hpp"
 #include "providers/sim/sim_provider.hpp"
+#include "providers/sip/sip_provider.hpp"
 #include "server/listener.hpp"
 #include "server/protocol.hpp"
 #include "server/session.hpp"
@@ -99,6 +101,8 @@ struct Server::Impl {
   ServerConfig cfg;
   base::AsioLoop loop;
   std::unique_ptr<providers::sim::SimProvider> sim;
+  std::unique_ptr<providers::sip::SipProvider> sip;
+  std::unique_ptr<providers::multi::MultiProvider> providers;
   std::unique_ptr<engine::Engine> engine;
   std::FILE* callsFile = nullptr;
   std::uint64_t recordsWritten = 0;
@@ -158,7 +162,9 @@ Server::~Server() {
   }
 }
 
-std::string Server::metricsText() const { return impl_->metrics(); }
+std::string Server::metricsText() const {
+  return impl_->metrics();
+}
 
 void Server::Impl::onCallReleased(const CallRecord& r) {
   if (callsFile != nullptr) {
@@ -179,7 +185,8 @@ int Server::Impl::setUp() {
   std::error_code fsec;
   std::filesystem::create_directories(cfg.varDir, fsec);
   if (fsec) {
-    spdlog::error("event=startup_failed reason=\"cannot create {}: {}\"", cfg.varDir, fsec.message());
+    spdlog::error("event=startup_failed reason=\"cannot create {}: {}\"", cfg.varDir,
+                  fsec.message());
     return 1;
   }
   ensureParentDir(cfg.unixSocket);
@@ -188,9 +195,49 @@ int Server::Impl::setUp() {
   // Lines and engine.
   std::vector<providers::sim::LineConfig> lines;
   for (std::uint32_t i = 0; i < cfg.sim.count; ++i) {
-    lines.push_back({cfg.sim.namePrefix + std::to_string(i), std::to_string(cfg.sim.firstAddress + i)});
+    lines.push_back(
+        {cfg.sim.namePrefix + std::to_string(i), std::to_string(cfg.sim.firstAddress + i)});
   }
   sim = std::make_unique<providers::sim::SimProvider>(loop, std::move(lines));
+  std::vector<spi::Provider*> all{sim.get()};
+  if (cfg.sip.enabled) {
+    providers::sip::SipProviderConfig sc;
+    sc.listenUdp = cfg.sip.listenUdp;
+    sc.listenTcp = cfg.sip.listenTcp;
+    sc.advertisedHost = cfg.sip.advertisedHost;
+    sc.rtpFirstPort = static_cast<std::uint16_t>(cfg.sip.rtpFirstPort);
+    sc.rtpLastPort = static_cast<std::uint16_t>(cfg.sip.rtpLastPort);
+    sc.firstDeviceId = cfg.sim.count;
+    sc.session.sessionExpires = std::chrono::seconds(cfg.sip.sessionExpiresS);
+    sc.timers.t1 = std::chrono::milliseconds(cfg.sip.t1Ms);
+    for (const SipLineEntry& e : cfg.sip.lines) {
+      providers::sip::SipLineConfig l;
+      l.name = e.name;
+      l.user = e.user;
+      l.domain = e.domain;
+      l.displayName = e.displayName;
+      l.authUser = e.authUser;
+      l.password = e.password;
+      l.registrar = e.registrar;
+      l.registerExpires = e.registerExpires;
+      l.proxy = e.proxy;
+      l.transport = e.transport;
+      l.offeredRejectStatus = e.rejectStatus;
+      sc.lines.push_back(std::move(l));
+    }
+    std::string why;
+    auto created = providers::sip::SipProvider::create(loop, loop.context(), std::move(sc), &why);
+    if (!created) {
+      spdlog::error("event=startup_failed reason=\"{}\"", why);
+      return 1;
+    }
+    sip = std::move(*created);
+    all.push_back(sip.get());
+    spdlog::info("event=sip_listening udp={} tcp={} lines={}",
+                 sip->udpEndpoint() ? sip->udpEndpoint()->toString() : "-",
+                 sip->tcpEndpoint() ? sip->tcpEndpoint()->toString() : "-", cfg.sip.lines.size());
+  }
+  providers = std::make_unique<providers::multi::MultiProvider>(std::move(all));
   engine::Config ec;
   ec.ownerlessGrace = std::chrono::milliseconds(cfg.ownerlessGraceMs);
   ec.idleReclaimAfter = std::chrono::milliseconds(cfg.idleReclaimMs);
@@ -198,7 +245,7 @@ int Server::Impl::setUp() {
   ec.maxDuration = std::chrono::milliseconds(cfg.maxDurationMs);
   ec.onCallReleased = [this](const CallRecord& r) { onCallReleased(r); };
   ec.log = [](const std::string& line) { spdlog::info("event=engine detail=\"{}\"", line); };
-  engine = std::make_unique<engine::Engine>(loop, *sim, std::move(ec));
+  engine = std::make_unique<engine::Engine>(loop, *providers, std::move(ec));
   hub = std::make_unique<ProtocolHub>(loop, *engine, cfg.sim.count > 0 ? sim.get() : nullptr,
                                       cfg.limits, cfg.keepRecords);
 
@@ -318,20 +365,24 @@ void Server::Impl::beginShutdown(int sig) {
   }
   // Every live call ends (origin server-shutdown) and is recorded; every app gets
   // LINE_CLOSE for its lines. Then each client is sent what is queued and closed.
+  if (sip) {
+    sip->beginShutdown();  // live SIP calls end with server-shutdown causes on the wire
+  }
   engine->shutdownAll();
   for (auto& [id, weak] : std::unordered_map(ctx->live)) {
     if (auto c = weak.lock()) {
       c->shutdownClose();
     }
   }
-  shutdownDeadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.shutdownGraceMs);
+  shutdownDeadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.shutdownGraceMs);
   shutdownTimer.emplace(loop.context());
   pollClients();
 }
 
 void Server::Impl::pollClients() {
   if (ctx->live.empty()) {
-    pollEngine(100);
+    pollEngine(sip ? 500 : 100);  // SIP: up to 5 s for BYE/CANCEL answers
     return;
   }
   if (!forced && std::chrono::steady_clock::now() >= shutdownDeadline) {
@@ -354,7 +405,9 @@ void Server::Impl::pollClients() {
 void Server::Impl::pollEngine(int turnsLeft) {
   // Released calls are deleted at the end of a loop turn: give the loop a few turns.
   const EngineStats s = engine->stats();
-  if ((s.calls == 0 && s.apps == 0 && s.providerCalls == 0 && s.pendingRequests == 0) ||
+  // SIP calls must also be ended on the wire (BYE/CANCEL answered or timed out).
+  const bool wireDone = !sip || sip->drained();
+  if ((s.calls == 0 && s.apps == 0 && s.providerCalls == 0 && s.pendingRequests == 0 && wireDone) ||
       turnsLeft <= 0) {
     finish();
     return;

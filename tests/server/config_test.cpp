@@ -78,13 +78,39 @@ count = 5
   EXPECT_EQ(parsed("var_dir = \"v\"\n[cdr]\ncalls_jsonl = \"\"\n").callsJsonl, "");
 }
 
+TEST(ServerConfig, SipLines) {
+  const ServerConfig c = parsed(
+      "[lines.sip]\nenabled = true\nlisten_udp = \"127.0.0.1:5070\"\nlisten_tcp = \"\"\n"
+      "[[lines.sip.line]]\nuser = \"alice\"\ndomain = \"192.0.2.1\"\npassword = \"s\"\n"
+      "registrar = \"sip:192.0.2.1\"\nreject_status = 486\n"
+      "[[lines.sip.line]]\nuser = \"bob\"\ndomain = \"192.0.2.1\"\ntransport = \"tcp\"\n");
+  EXPECT_TRUE(c.sip.enabled);
+  EXPECT_EQ(c.sip.listenUdp, "127.0.0.1:5070");
+  EXPECT_EQ(c.sip.listenTcp, "");
+  ASSERT_EQ(c.sip.lines.size(), 2u);
+  EXPECT_EQ(c.sip.lines[0].user, "alice");
+  EXPECT_EQ(c.sip.lines[0].password, "s");
+  EXPECT_EQ(c.sip.lines[0].registrar, "sip:192.0.2.1");
+  EXPECT_EQ(c.sip.lines[0].rejectStatus, 486);
+  EXPECT_EQ(c.sip.lines[1].transport, "tcp");
+}
+
 TEST(ServerConfig, Refusals) {
   EXPECT_NE(refused("[api]\ntcp_listn = \"x\"\n").find("api.tcp_listn: unknown setting"),
             std::string::npos);
   EXPECT_NE(refused("[lines.sim]\ncount = \"two\"\n").find("lines.sim.count"), std::string::npos);
   EXPECT_NE(refused("[lines.sim]\ncount = -1\n").find("lines.sim.count"), std::string::npos);
   EXPECT_NE(refused("[api.tls]\ncert = \"a.pem\"\n").find("api.tls"), std::string::npos);
-  EXPECT_NE(refused("[lines.sip]\nenabled = true\n").find("lines.sip.enabled"), std::string::npos);
+  EXPECT_NE(refused("[lines.sip]\nrtp_first_port = 3000\nrtp_last_port = 3000\n").find("rtp_last_port"),
+            std::string::npos);
+  EXPECT_NE(refused("[[lines.sip.line]]\nuser = \"a\"\n").find("lines.sip.line[0].user and domain"),
+            std::string::npos);
+  EXPECT_NE(refused("[[lines.sip.line]]\nuser = \"a\"\ndomain = \"h\"\npasword = \"x\"\n")
+                .find("lines.sip.line[0].pasword: unknown setting"),
+            std::string::npos);
+  EXPECT_NE(refused("[[lines.sip.line]]\nuser = \"a\"\ndomain = \"h\"\ntransport = \"tls\"\n")
+                .find("transport"),
+            std::string::npos);
   EXPECT_NE(refused("[api]\nunix_socket = \"\"\ntcp_listen = \"\"\n").find("both listeners"),
             std::string::npos);
   EXPECT_NE(refused("this is = = not toml").find("test.toml:1"), std::string::npos);

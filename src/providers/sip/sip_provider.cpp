@@ -1143,8 +1143,7 @@ SipStats SipProvider::sipStats() const {
 }
 
 bool SipProvider::drained() const {
-  const SipStats s = sipStats();
-  return s.sessions == 0 && s.transactions == 0 && s.outOfDialog == 0;
+  return calls_.empty() && sessions_->unfinished() == 0 && sessions_->stats().outOfDialog == 0;
 }
 
 std::optional<tp::Endpoint> SipProvider::udpEndpoint() const {

@@ -110,7 +110,7 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
    * causes (BYE Q.850 16, CANCEL, 503 Q.850 41) when the engine drops them.
    */
   void beginShutdown() { shuttingDown_ = true; }
-  /** True when nothing is left on the wire (sessions, transactions, REGISTERs). */
+  /** True when no call, BYE/CANCEL or REGISTER still waits for the network. */
   bool drained() const;
   /** Where the transports listen (port 0 in the config becomes the real port). */
   std::optional<tapi::sip::transport::Endpoint> udpEndpoint() const;

@@ -315,6 +315,23 @@ SessionStats SessionLayer::stats() const {
   return st;
 }
 
+std::size_t SessionLayer::unfinished() const {
+  std::size_t n = 0;
+  sessions_.forEach([&](SessionHandle, const SessionBox& b) {
+    const Session& s = *b.session;
+    n += (s.state != SessionState::Terminated || s.byePending) ? 1 : 0;
+  });
+  for (const auto& [tx, h] : byTx_) {
+    const auto handle = TransactionHandle::fromPacked(tx);
+    const std::string_view st = transactions_.stateName(handle);
+    if (transactions_.kind(handle) == transaction::TransactionKind::NonInviteClient &&
+        (st == "Trying" || st == "Proceeding")) {
+      ++n;
+    }
+  }
+  return n;
+}
+
 // ---- UAC -----------------------------------------------------------------------------
 
 Result<SessionHandle> SessionLayer::invite(OutgoingInvite call) {

@@ -203,6 +203,12 @@ class SessionLayer final : public transaction::TransactionUser {
                            ResponseCallback done);
 
   SessionStats stats() const;
+  /**
+   * Sessions still doing something on the wire: live, or ended with a BYE/CANCEL not yet
+   * answered, or a BYE waiting for the ACK. Zero means a shutdown may exit now (what is
+   * left only absorbs retransmissions).
+   */
+  std::size_t unfinished() const;
   const transaction::TransactionLayer& transactions() const { return transactions_; }
   transaction::TransactionLayer& transactions() { return transactions_; }
 
