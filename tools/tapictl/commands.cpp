@@ -264,6 +264,12 @@ class Session {
         if (done_) {
           return rc_;
         }
+        if (m->type == tapi::MessageType::Close && ++closedLines_ >= lines_.size()) {
+          // The server closed every line this command uses (it is shutting down).
+          *ctx_.err << "tapictl: the server closed the line\n";
+          finish(kFailed);
+          return rc_;
+        }
       }
       if (onInput) {
         std::vector<std::string> lines;
@@ -301,6 +307,7 @@ class Session {
   Context& ctx_;
   tapi::App app_;
   std::vector<tapi::Line> lines_;
+  std::size_t closedLines_ = 0;
   std::multimap<Clock::time_point, std::function<void()>> timers_;
   bool done_ = false;
   int rc_ = kOk;

@@ -1,0 +1,83 @@
+#!/bin/sh
+# sip_shutdown_test.sh TAPID TAPICTL
+# tapid with one SIP line calls SIPp (which answers); SIGTERM must end the call on the wire
+# (SIPp receives BYE with Reason Q.850 cause 16 and answers it) before tapid exits with
+# status 0 and an empty leak report.
+tapid=$1
+tapictl=$2
+here=$(dirname "$0")
+tmp=$(mktemp -d)
+base=$((20000 + $$ % 20000))
+sip_port=$base
+sipp_port=$((base + 1))
+fail() {
+  echo "FAIL: $*"
+  [ -f "$tmp/tapid.log" ] && { echo "--- tapid:"; cat "$tmp/tapid.log"; }
+  [ -f "$tmp/sipp.log" ] && { echo "--- sipp:"; cat "$tmp/sipp.log"; }
+  [ -n "$tapid_pid" ] && kill "$tapid_pid" 2>/dev/null
+  [ -n "$sipp_pid" ] && kill "$sipp_pid" 2>/dev/null
+  [ -n "$call_pid" ] && kill "$call_pid" 2>/dev/null
+  rm -rf "$tmp"
+  exit 1
+}
+cat > "$tmp/tapid.toml" <<CONF
+var_dir = "$tmp/var"
+log_level = "info"
+
+[api]
+unix_socket = "$tmp/var/tapid.sock"
+tcp_listen = ""
+
+[lines.sim]
+count = 0
+
+[lines.sip]
+enabled = true
+listen_udp = "127.0.0.1:$sip_port"
+listen_tcp = ""
+rtp_first_port = $((base + 2))
+rtp_last_port = $((base + 101))
+t1_ms = 100
+
+[[lines.sip.line]]
+user = "alice"
+domain = "127.0.0.1"
+
+[cdr]
+calls_jsonl = "$tmp/var/calls.jsonl"
+CONF
+"$tapid" --config "$tmp/tapid.toml" > "$tmp/tapid.log" 2>&1 &
+tapid_pid=$!
+i=0
+while [ ! -S "$tmp/var/tapid.sock" ] && [ $i -lt 200 ]; do
+  sleep 0.1
+  i=$((i + 1))
+done
+[ -S "$tmp/var/tapid.sock" ] || fail "tapid did not start"
+sipp -sf "$here/sipp_answer_expect_shutdown_bye.xml" -i 127.0.0.1 -p "$sipp_port" -t u1 -m 1 -nostdin \
+  -timeout 30s -timeout_error > "$tmp/sipp.log" 2>&1 &
+sipp_pid=$!
+export TAPI_SERVER="unix:$tmp/var/tapid.sock"
+"$tapictl" call "sip:bob@127.0.0.1:$sipp_port" --line 0 --wait > "$tmp/call.log" 2>&1 &
+call_pid=$!
+i=0
+until "$tapictl" calls 2>/dev/null | grep -q CONNECTED; do
+  i=$((i + 1))
+  [ $i -lt 200 ] || fail "the call did not connect"
+  sleep 0.05
+done
+kill -TERM "$tapid_pid"
+wait "$tapid_pid"
+status=$?
+tapid_pid=
+[ $status -eq 0 ] || fail "tapid exited with $status"
+grep -q "leak report: empty" "$tmp/tapid.log" || fail "no empty leak report"
+wait "$sipp_pid"
+status=$?
+sipp_pid=
+[ $status -eq 0 ] || fail "SIPp did not get the BYE it expected (exit $status)"
+grep -q '"origin":"server-shutdown"\|server-shutdown' "$tmp/var/calls.jsonl" || fail "the record does not say server-shutdown"
+wait "$call_pid" 2>/dev/null
+echo PASS
+rm -rf "$tmp"
+exit 0
