@@ -242,6 +242,7 @@ void SessionLayer::end(Session& s, const EndInfo& info) {
     return;
   }
   s.endReported = true;
+  ++endedBy_[static_cast<std::size_t>(info.kind)];
   const SessionHandle h = s.self;
   if (!s.released) {
     observer_.onEnded(h, info);
@@ -312,6 +313,7 @@ SessionStats SessionLayer::stats() const {
   st.outOfDialog = outOfDialog_.size();
   st.answered481 = answered481_;
   st.createdTotal = created_;
+  st.endedBy = endedBy_;
   return st;
 }
 
@@ -647,6 +649,11 @@ void SessionLayer::onAckTimeout(SessionHandle h) {
   const bool wasAccepted = s->state == SessionState::Accepted;
   const bool byeWanted = s->byePending;
   s->byePending = false;
+  if (wasAccepted && s->hangupHeaders.empty()) {
+    // Like a session-timer expiry: the far end learns why (decision 3: every BYE we start
+    // carries a Reason).
+    s->hangupHeaders = {{"Reason", "Q.850;cause=102;text=\"Recovery on timer expiry\""}};
+  }
   if (wasAccepted || byeWanted) {
     sendBye(*s, s->hangupHeaders);
   }
@@ -962,7 +969,8 @@ void SessionLayer::onRequest(const transaction::RequestParam& p) {
       s = nullptr;
     }
     if (method == Method::Ack) {
-      if (s != nullptr && s->state == SessionState::Accepted) {
+      // Accepted, or hung up in Accepted (the BYE waits for this ACK, row 5).
+      if (s != nullptr && (s->state == SessionState::Accepted || s->byePending)) {
         transaction::AckParam a{s->inviteTx, m, p.arrival};
         onAck(a);
       }
