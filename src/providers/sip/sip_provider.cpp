@@ -53,6 +53,7 @@ struct SipProvider::Call {
   auth::ClientAuth auth;
   std::string requestUri;
   tp::Protocol protocol = tp::Protocol::Udp;  // inbound: the INVITE's transport
+  std::optional<hdr::Reason> cancelReason;    // the Reason of our CANCEL, for the record
 };
 
 namespace {
@@ -776,6 +777,20 @@ void SipProvider::dropOnWire(Call& c, std::uint32_t mode, std::string_view uui) 
   opts.offeredRejectStatus = l != nullptr ? l->cfg.offeredRejectStatus : 603;
   opts.serverShutdown = shuttingDown_;
   sess::HeaderList hl;
+  // Post-connection data of a local end: what went on the wire (status, the Reason sent).
+  auto record = [&](int status, std::string what, const hdr::Reason& sent) {
+    if (sent.protocol.empty()) {
+      return;  // a plan that sends nothing
+    }
+    ProviderCause pc;
+    pc.code = status;
+    pc.q850 = sent.protocol == "Q.850" ? sent.cause : 0;
+    pc.text = std::move(what) + "; " + hdr::formatReason(sent);
+    pc.callRef = c.sipCallId;
+    spi::CallInfoUpdate u;
+    u.cause = std::move(pc);
+    info(c, std::move(u));
+  };
   switch (*st) {
     case sess::SessionState::Offered: {
       const DropPlan plan = planDrop(DropPhase::IncomingOffered, mode, opts);
@@ -786,6 +801,8 @@ void SipProvider::dropOnWire(Call& c, std::uint32_t mode, std::string_view uui) 
       if (!uui.empty()) {
         hl.emplace_back("User-to-User", hdr::encodeUui(uui));
       }
+      // Recorded first: the rejection ends the session at once, and IDLE follows from there.
+      record(plan.status, std::to_string(plan.status) + " " + plan.reasonPhrase, plan.reason);
       (void)sessions_->reject(c.session, plan.status, plan.reasonPhrase, hl);
       c.ended = true;
       return;
@@ -796,6 +813,7 @@ void SipProvider::dropOnWire(Call& c, std::uint32_t mode, std::string_view uui) 
                                                                         : DropPhase::OutgoingEarly,
                                      mode, opts);
       hl.emplace_back("Reason", hdr::formatReason(plan.reason));
+      c.cancelReason = plan.reason;
       (void)sessions_->hangup(c.session, hl);
       return;  // over when the INVITE's final response arrives (onEnded)
     }
@@ -806,6 +824,7 @@ void SipProvider::dropOnWire(Call& c, std::uint32_t mode, std::string_view uui) 
       if (!uui.empty()) {
         hl.emplace_back("User-to-User", hdr::encodeUui(uui));
       }
+      record(0, "BYE", plan.reason);
       (void)sessions_->hangup(c.session, hl);
       c.ended = true;
       return;
@@ -859,9 +878,34 @@ void SipProvider::onEnded(sess::SessionHandle s, const sess::EndInfo& end) {
     return;
   }
   if (c->pendingDrop != 0) {
-    // Our drop (a CANCEL) finished, whatever the INVITE's final answer was.
+    // Our drop finished: a BYE or a rejection at once (dropOnWire recorded what it sent), a
+    // CANCEL when the INVITE's final answer came, whatever it was. For a CANCEL the record
+    // shows that answer (487, or a final response that crossed it) and the cause we sent.
     const spi::RequestId rid = c->pendingDrop;
     c->pendingDrop = 0;
+    if (c->cancelReason) {
+      ProviderCause pc;
+      if (end.message != nullptr && end.message->isResponse()) {
+        RemoteEnd re;
+        re.kind = RemoteEndKind::FinalResponse;
+        re.status = end.message->statusCode();
+        re.reasonPhrase = std::string(end.message->reasonPhrase());
+        re.reasons = hdr::parseReasons(end.message->headerValues("Reason"));
+        re.ringingSeen = end.ringingSeen;
+        re.weCancelled = true;
+        pc = mapRemoteEnd(re).cause;
+      } else {
+        pc.text = "CANCEL";
+      }
+      if (pc.q850 == 0) {
+        pc.q850 = c->cancelReason->protocol == "Q.850" ? c->cancelReason->cause : 0;
+        pc.text += "; " + hdr::formatReason(*c->cancelReason);
+      }
+      pc.callRef = c->sipCallId;
+      spi::CallInfoUpdate u;
+      u.cause = std::move(pc);
+      info(*c, std::move(u));
+    }
     report(*c, CallState::Idle, 0);
     complete(rid, {});
     return;
@@ -1139,6 +1183,7 @@ SipStats SipProvider::sipStats() const {
   s.outOfDialog = ss.outOfDialog;
   s.callsTotal = callsTotal_;
   s.answered481 = ss.answered481;
+  s.endedBy = ss.endedBy;
   return s;
 }
 
