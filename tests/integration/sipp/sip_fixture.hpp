@@ -9,10 +9,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -67,12 +71,19 @@ class Sipp {
    * @param tcp use TCP (-t t1) instead of UDP (-t u1)
    * @param remote "127.0.0.1:port" to send to, or empty for a UAS that waits
    * @param extra more command-line arguments
+   * @param fill @NAME@ placeholders of the scenario and their text, for what SIPp cannot take
+   *        from -key (response codes to expect, regular expressions); the filled copy is a
+   *        temporary file removed with this object
    */
   Sipp(const std::string& scenario, bool tcp, std::uint16_t localPort, const std::string& remote,
-       std::vector<std::string> extra = {}) {
+       std::vector<std::string> extra = {}, const std::map<std::string, std::string>& fill = {}) {
+    std::string path = std::string(OPENTAPI_SIPP_SCENARIOS) + "/" + scenario;
+    if (!fill.empty()) {
+      path = filled(path, fill);
+    }
     std::vector<std::string> argv{"/usr/bin/sipp",
                                   "-sf",
-                                  std::string(OPENTAPI_SIPP_SCENARIOS) + "/" + scenario,
+                                  path,
                                   "-i",
                                   "127.0.0.1",
                                   "-p",
@@ -107,9 +118,60 @@ class Sipp {
   }
   std::string transcript() { return proc_->transcript(); }
 
+  ~Sipp() {
+    proc_.reset();
+    if (!filledPath_.empty()) {
+      std::remove(filledPath_.c_str());
+    }
+  }
+  Sipp(const Sipp&) = delete;
+  Sipp& operator=(const Sipp&) = delete;
+
  private:
+  std::string filled(const std::string& path, const std::map<std::string, std::string>& fill) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string body = text.str();
+    for (const auto& [name, value] : fill) {
+      const std::string key = "@" + name + "@";
+      for (auto at = body.find(key); at != std::string::npos; at = body.find(key, at)) {
+        body.replace(at, key.size(), value);
+        at += value.size();
+      }
+    }
+    // An unfilled placeholder would make SIPp expect a literal "@NAME@".
+    for (auto at = body.find('@'); at != std::string::npos; at = body.find('@', at + 1)) {
+      const auto end = body.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", at + 1);
+      if (end != std::string::npos && end > at + 1 && body[end] == '@') {
+        ADD_FAILURE() << path << ": " << body.substr(at, end - at + 1) << " is not filled";
+        break;
+      }
+    }
+    char name[] = "/tmp/opentapi-sipp-XXXXXX.xml";
+    const int fd = mkstemps(name, 4);
+    if (fd < 0) {
+      ADD_FAILURE() << "cannot create a scenario file";
+      return path;
+    }
+    const char* p = body.data();
+    std::size_t left = body.size();
+    while (left > 0) {
+      const ssize_t n = ::write(fd, p, left);
+      if (n <= 0) {
+        break;
+      }
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    close(fd);
+    filledPath_ = name;
+    return filledPath_;
+  }
+
   std::unique_ptr<Process> proc_;
   std::optional<int> status_;
+  std::string filledPath_;
 };
 
 /** The engine, the SIP provider and one app with the SIP line open. */
@@ -127,7 +189,9 @@ class SipLineFixture {
     cfg.timers.t2 = std::chrono::milliseconds(400);
     cfg.timers.t4 = std::chrono::milliseconds(500);
     cfg.timers.timerD = std::chrono::milliseconds(500);
-    cfg.tcpIdleTimeout = std::chrono::milliseconds(1500);
+    // Longer than 64*T1: a connection must outlive an unACKed 2xx (the line's BYE after
+    // 64*T1 goes over it). SIPp closing its end at exit closes ours at once anyway.
+    cfg.tcpIdleTimeout = std::chrono::milliseconds(8000);
     if (lines.empty()) {
       providers::sip::SipLineConfig l;
       l.name = "sip/alice";
@@ -249,6 +313,73 @@ class SipLineFixture {
         bound);
   }
 
+  /** Every LINE_CALLSTATE state hCall went through, in order. */
+  std::vector<CallState> states(std::uint32_t hCall) const {
+    std::vector<CallState> out;
+    for (const auto& m : messages) {
+      if (m.type == MessageType::CallState && m.hDevice == hCall) {
+        out.push_back(static_cast<CallState>(m.param1));
+      }
+    }
+    return out;
+  }
+  std::string statesText(std::uint32_t hCall) const {
+    std::string out;
+    for (CallState st : states(hCall)) {
+      out += out.empty() ? "" : " ";
+      out += toString(st);
+    }
+    return out;
+  }
+  /** How many LINE_CALLSTATE messages with `state` hCall got. */
+  std::size_t count(CallState state, std::uint32_t hCall) const {
+    std::size_t n = 0;
+    for (CallState st : states(hCall)) {
+      n += st == state ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** The call's post-connection data (empty record if the handle is gone). */
+  CallRecord record(std::uint32_t hCall) const {
+    auto info = eng->callInfo(hApp, hCall);
+    return info ? info->record : CallRecord{};
+  }
+
+  /**
+   * lineMakeCall to `dest`, retried (bounded) while the engine refuses it, and its LINE_REPLY
+   * awaited. @return the new call handle, 0 on failure.
+   */
+  std::uint32_t makeCall(const std::string& dest) {
+    std::optional<engine::MakeCallResult> mc;
+    if (!runUntil([&] {
+          auto r = eng->makeCall(hApp, hLine, dest);
+          if (!r) {
+            return false;
+          }
+          mc = *r;
+          return true;
+        })) {
+      ADD_FAILURE() << "makeCall " << dest << " never accepted";
+      return 0;
+    }
+    if (!waitReply(mc->requestId) || *reply(mc->requestId) != 0) {
+      ADD_FAILURE() << "makeCall " << dest << " failed";
+      return 0;
+    }
+    return mc->hCall;
+  }
+
+  /** lineDrop and its LINE_REPLY; true when the reply is success. */
+  bool drop(std::uint32_t hCall, std::uint32_t mode = 0, const std::string& uui = {}) {
+    auto rid = eng->drop(hApp, hCall, mode, uui);
+    if (!rid) {
+      ADD_FAILURE() << "drop refused: " << rid.error().message();
+      return false;
+    }
+    return waitReply(*rid) && *reply(*rid) == 0;
+  }
+
   std::string statsText() const {
     const auto es = eng->stats();
     const auto ps = provider->sipStats();
@@ -270,5 +401,37 @@ class SipLineFixture {
   std::uint32_t hLine = 0;
   std::vector<Message> messages;
 };
+
+/**
+ * The destination of a call to a SIPp UAS on `port`. Over UDP the INVITE's retransmissions
+ * cover SIPp's start-up; over TCP this waits until SIPp accepts connections.
+ */
+inline std::string sippDestination(std::uint16_t port, bool tcp, Sipp& sipp,
+                                   const std::string& user = "bob") {
+  std::string dest = "sip:" + user + "@127.0.0.1:" + std::to_string(port);
+  if (tcp) {
+    EXPECT_TRUE(waitTcpListening(port)) << sipp.transcript();
+    dest += ";transport=tcp";
+  }
+  return dest;
+}
+
+/** A SIPp test run once over UDP and once over TCP (the parameter: true = TCP). */
+class SippTest : public ::testing::TestWithParam<bool> {
+ protected:
+  bool tcp() const { return GetParam(); }
+  int sockType() const { return tcp() ? SOCK_STREAM : SOCK_DGRAM; }
+  /** Where SIPp as a UAC sends: the line's listening address for this transport. */
+  std::string remote(const SipLineFixture& f) const {
+    return "127.0.0.1:" + std::to_string(tcp() ? f.tcpPort() : f.udpPort());
+  }
+  std::string destination(std::uint16_t port, Sipp& sipp) const {
+    return sippDestination(port, tcp(), sipp);
+  }
+};
+
+inline std::string transportName(const ::testing::TestParamInfo<bool>& p) {
+  return p.param ? "Tcp" : "Udp";
+}
 
 }  // namespace tapi::testing
