@@ -821,8 +821,9 @@ void SessionLayer::onSessionRefresh(SessionHandle h) {
   if (s->state != SessionState::Confirmed || !s->dlg) {
     return;
   }
-  HeaderList hl{{"Session-Expires", std::to_string(s->interval.count()) +
-                                        ";refresher=" + (s->role == Role::Uac ? "uac" : "uas")},
+  // RFC 4028 §7.4: "uac" names the sender of this refresh, which is the refresher,
+  // whichever role we had in the initial INVITE.
+  HeaderList hl{{"Session-Expires", std::to_string(s->interval.count()) + ";refresher=uac"},
                 {"Supported", "timer"},
                 {"Allow", std::string(kAllow)}};
   auto reinvite =
@@ -914,7 +915,8 @@ void SessionLayer::onResponse(const transaction::ResponseParam& p) {
         if (s->dlg) {
           s->dlg->refreshTarget(r);
         }
-        startSessionTimer(*s, r, s->role == Role::Uac);
+        // We are the UAC of this refresh transaction, whatever our dialog role (§7.4).
+        startSessionTimer(*s, r, true);
       }
       return;
     }
