@@ -762,6 +762,8 @@ void SessionLayer::release(SessionHandle h) {
   if (s == nullptr) {
     return;
   }
+  // The owner has forgotten it: the hangup below reports nothing (no onEnded from here).
+  s->released = true;
   switch (s->state) {
     case SessionState::Offered:
       (void)reject(h, 480);
