@@ -148,5 +148,13 @@ int main(int argc, char** argv) {
   std::printf("rss_before_kb=%ld rss_after_kb=%ld rss_after_trim_kb=%ld\n", before, after, trimmed);
   std::printf("after: engine_calls=%zu handles=%zu sip_sessions=%zu transactions=%zu timers=%zu rtp_ports=%zu\n",
               es.calls, es.handles, ps.sessions, ps.transactions, ps.timers, ps.rtpPorts);
+  std::printf("sessions ended by:");
+  for (std::size_t k = 0; k < ps.endedBy.size(); ++k) {
+    if (ps.endedBy[k] != 0) {
+      std::printf(" %s=%llu", std::string(sip::session::toString(static_cast<sip::session::EndKind>(k))).c_str(),
+                  static_cast<unsigned long long>(ps.endedBy[k]));
+    }
+  }
+  std::printf("\n");
   return sippStatus == 0 ? 0 : 1;
 }
