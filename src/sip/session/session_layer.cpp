@@ -1122,6 +1122,13 @@ void SessionLayer::onInDialogRequest(Session& s, const transaction::RequestParam
       return;
     }
     case Method::Invite: {
+      if (s.state == SessionState::Offered) {
+        // §14.2: a second INVITE before our final response to the first (lower CSeq) gets
+        // 500 with Retry-After 0-10 s; 491 is only for an INVITE of our own in progress.
+        const unsigned wait = static_cast<unsigned>(message::randomToken().front()) % 11;
+        respondTo(p, 500, {}, {{"Retry-After", std::to_string(wait)}});
+        return;
+      }
       if (s.state != SessionState::Confirmed && s.state != SessionState::Accepted) {
         respondTo(p, 491);
         return;
