@@ -1249,8 +1249,10 @@ void SessionLayer::onTerminated(const transaction::TerminatedParam& p) {
   if (s->liveTx > 0) {
     --s->liveTx;
   }
+  // The INVITE transaction is over and no usable final response came: Timer B, a transport
+  // error, or (Completed) only 2xx responses no dialog could be made from (no To tag or no
+  // Contact, §13.3.1.4). Nothing can answer the INVITE any more, so the session ends here.
   if (p.transaction == s->inviteTx && s->role == Role::Uac &&
-      p.reason != transaction::EndReason::Completed &&
       (s->state == SessionState::Calling || s->state == SessionState::Early ||
        s->state == SessionState::Terminating)) {
     EndInfo e;
