@@ -1104,6 +1104,15 @@ void SessionLayer::onInDialogRequest(Session& s, const transaction::RequestParam
     case Method::Bye: {
       respondTo(p, 200);
       if (s.state == SessionState::Terminated || s.state == SessionState::Terminating) {
+        if (s.byePending) {
+          // We hung up in Accepted and held our BYE for the ACK (row 5), but the peer ended
+          // the dialog first (row 6): the held BYE is moot and the 2xx retransmissions stop.
+          s.byePending = false;
+          disarm(s, s.retransmitTimer);
+          disarm(s, s.ackTimer);
+          s.ok.reset();
+          maybeFree(s);
+        }
         return;  // crossed BYEs, or after our CANCEL: answered, nothing new to report
       }
       if (s.state == SessionState::Offered) {
