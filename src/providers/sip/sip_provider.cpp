@@ -791,9 +791,18 @@ void SipProvider::dropOnWire(Call& c, std::uint32_t mode, std::string_view uui) 
     u.cause = std::move(pc);
     info(c, std::move(u));
   };
+  // A mode whose plan sends nothing (NODIALTONE) still has to end the SIP session: it is
+  // ended as a plain drop would be, so no INVITE is left without its final answer.
+  auto planFor = [&](DropPhase phase) {
+    DropPlan plan = planDrop(phase, mode, opts);
+    if (plan.action == WireAction::None) {
+      plan = planDrop(phase, disconnect::Normal, opts);
+    }
+    return plan;
+  };
   switch (*st) {
     case sess::SessionState::Offered: {
-      const DropPlan plan = planDrop(DropPhase::IncomingOffered, mode, opts);
+      const DropPlan plan = planFor(DropPhase::IncomingOffered);
       hl.emplace_back("Reason", hdr::formatReason(plan.reason));
       if (plan.retryAfter) {
         hl.emplace_back("Retry-After", "60");
@@ -809,9 +818,8 @@ void SipProvider::dropOnWire(Call& c, std::uint32_t mode, std::string_view uui) 
     }
     case sess::SessionState::Calling:
     case sess::SessionState::Early: {
-      const DropPlan plan = planDrop(*st == sess::SessionState::Calling ? DropPhase::OutgoingCalling
-                                                                        : DropPhase::OutgoingEarly,
-                                     mode, opts);
+      const DropPlan plan = planFor(*st == sess::SessionState::Calling ? DropPhase::OutgoingCalling
+                                                                       : DropPhase::OutgoingEarly);
       hl.emplace_back("Reason", hdr::formatReason(plan.reason));
       c.cancelReason = plan.reason;
       (void)sessions_->hangup(c.session, hl);
@@ -819,7 +827,7 @@ void SipProvider::dropOnWire(Call& c, std::uint32_t mode, std::string_view uui) 
     }
     case sess::SessionState::Accepted:
     case sess::SessionState::Confirmed: {
-      const DropPlan plan = planDrop(DropPhase::Confirmed, mode, opts);
+      const DropPlan plan = planFor(DropPhase::Confirmed);
       hl.emplace_back("Reason", hdr::formatReason(plan.reason));
       if (!uui.empty()) {
         hl.emplace_back("User-to-User", hdr::encodeUui(uui));

@@ -4,6 +4,7 @@
 // post-connection data through the cause map, and every TAPI drop into the right SIP
 // message (docs/sip.md has the mapping and the configuration).
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -73,6 +74,7 @@ struct SipStats {
   std::size_t outOfDialog = 0;    ///< REGISTER/OPTIONS transactions awaiting an answer
   std::uint64_t callsTotal = 0;
   std::uint64_t answered481 = 0;
+  std::array<std::uint64_t, 10> endedBy{};  ///< sessions ended, by session::EndKind
   bool allZero() const noexcept {
     return calls == 0 && pendingRequests == 0 && sessions == 0 && dialogs == 0 &&
            transactions == 0 && timers == 0 && rtpPorts == 0 && outOfDialog == 0;

@@ -12,6 +12,7 @@
 //   session counted in stats() until it completes, so "zero after release" is real).
 // - Callbacks never run with the layer half-updated; the observer may call back in.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -110,6 +111,8 @@ struct SessionStats {
   std::size_t outOfDialog = 0;    ///< out-of-dialog client requests awaiting their answer
   std::uint64_t answered481 = 0;  ///< requests for dialogs we do not know
   std::uint64_t createdTotal = 0;
+  /** Sessions ended, by EndKind (cumulative): how calls end under load, at a glance. */
+  std::array<std::uint64_t, 10> endedBy{};
 };
 
 /** The provider's side. Called on the loop thread. */
@@ -256,6 +259,7 @@ class SessionLayer final : public transaction::TransactionUser {
   std::unordered_map<std::uint64_t, ResponseCallback> outOfDialog_;
   std::uint64_t answered481_ = 0;
   std::uint64_t created_ = 0;
+  std::array<std::uint64_t, 10> endedBy_{};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -259,6 +259,25 @@ TEST_P(E2eTest, CalleeRejectsAsBusy) {
   EXPECT_TRUE(p.released());
 }
 
+// NODIALTONE sends nothing per the mapping; an offered call still needs a final answer, so
+// the drop is made as a plain rejection (603) rather than leaving the INVITE hanging.
+TEST_P(E2eTest, CalleeDropWithModeThatSendsNothingStillRejects) {
+  Pair p({GetParam(), {}});
+  auto [ha, hb] = p.call(GetParam(), false);
+  ASSERT_TRUE(p.bob.eng->drop(p.bob.hApp, hb, disconnect::NoDialTone));
+  ASSERT_TRUE(p.runUntil([&] {
+    return p.alice.state(CallState::Disconnected).has_value() &&
+           p.bob.state(CallState::Idle).has_value();
+  }));
+  EXPECT_EQ(p.alice.state(CallState::Disconnected)->param2, disconnect::Reject);
+  EXPECT_EQ(p.record(p.alice, ha).cause.code, 603);
+  ASSERT_TRUE(p.alice.eng->drop(p.alice.hApp, ha));
+  ASSERT_TRUE(p.runUntil([&] { return p.alice.state(CallState::Idle).has_value(); }));
+  EXPECT_TRUE(p.alice.eng->deallocate(p.alice.hApp, ha));
+  EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
+  EXPECT_TRUE(p.released());
+}
+
 TEST_P(E2eTest, CallerCancelsWhileRinging) {
   Pair p({GetParam(), {}});
   auto [ha, hb] = p.call(GetParam(), false);
