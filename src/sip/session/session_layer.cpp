@@ -426,6 +426,9 @@ void SessionLayer::onCancelGiveUp(SessionHandle h) {
   }
   s->cancelTimer = 0;
   if (s->state == SessionState::Terminating) {
+    // §9.1: the INVITE counts as cancelled and its client transaction is destroyed (it
+    // would otherwise wait in Proceeding forever, holding the session).
+    (void)transactions_.abandon(s->inviteTx);
     EndInfo e;
     e.kind = EndKind::LocalHangup;
     e.ringingSeen = s->ringingSeen;

@@ -76,6 +76,15 @@ void InviteClientTransaction::onResponse(const message::SipMessage& response, co
   onEvent(Event{EventKind::Response, &response, &arrival, TimerName::A, {}});
 }
 
+bool InviteClientTransaction::abandon() {
+  if (state_ != State::Calling && state_ != State::Proceeding) {
+    return false;
+  }
+  transitionTo(State::Terminated);
+  finish(EndReason::Timeout);
+  return true;
+}
+
 void InviteClientTransaction::onTimer(TimerName t) { onEvent(Event{EventKind::Timer, nullptr, nullptr, t, {}}); }
 
 void InviteClientTransaction::onTransportError(std::error_code ec) {

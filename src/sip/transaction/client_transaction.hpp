@@ -18,6 +18,8 @@ class InviteClientTransaction final : public Transaction {
   void start();
   /** A response matched this transaction. */
   void onResponse(const message::SipMessage& response, const transport::Arrival& arrival);
+  /** The TU gives up on a final response (§9.1). @return false unless Calling or Proceeding. */
+  bool abandon();
 
   State state() const { return state_; }
   const transport::Target& target() const { return target_; }

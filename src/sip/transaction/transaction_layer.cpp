@@ -254,6 +254,11 @@ Result<void> TransactionLayer::sendStateless(message::SipMessage request, const 
   return {};
 }
 
+bool TransactionLayer::abandon(TransactionHandle invite) {
+  auto* ict = dynamic_cast<InviteClientTransaction*>(find(invite));
+  return ict != nullptr && ict->abandon();
+}
+
 // ---- server side ----------------------------------------------------------------------
 
 Result<TransactionHandle> TransactionLayer::createServer(const message::SipMessage& request,

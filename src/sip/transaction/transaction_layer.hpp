@@ -73,6 +73,14 @@ class TransactionLayer final : public transport::MessageSink {
    */
   Result<void> sendStateless(message::SipMessage request, const transport::Target& target);
 
+  /**
+   * Gives up an INVITE client transaction that has no final response yet (RFC 3261 §9.1:
+   * none 64*T1 after its CANCEL, so the TU destroys it). It ends at once; the TU hears
+   * onTerminated(Timeout) on a later loop turn, as for any other end.
+   * @return false if `invite` is not an INVITE client transaction in Calling or Proceeding.
+   */
+  bool abandon(TransactionHandle invite);
+
   // ---- server side --------------------------------------------------------------------
 
   /**
