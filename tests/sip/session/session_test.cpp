@@ -267,6 +267,41 @@ TEST_P(UacTest, TwoHundredCrossingTheCancelIsAckedThenByed) {
   EXPECT_EQ(f.observer.count("ended"), 1u);
 }
 
+TEST_P(UacTest, CancelAnsweredButNoFinalResponseGivesUpAfter64T1) {
+  SessionFixture f(GetParam());
+  SessionHandle h = f.call();
+  f.reply(*f.invite, 180, "bob-tag");
+  ASSERT_TRUE(f.layer.hangup(h).ok());
+  f.loop.runUntilIdle();
+  auto cancels = SessionFixture::requests(f.take(), "CANCEL");
+  ASSERT_EQ(cancels.size(), 1u);
+  f.reply(cancels[0].msg, 200);
+  // No 487 ever comes. §9.1: 64*T1 after the CANCEL the INVITE is given up.
+  f.loop.advance(31900ms);
+  EXPECT_EQ(f.observer.count("ended"), 0u);
+  f.loop.advance(100ms);
+  auto ended = f.observer.of("ended");
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].at, 32.0);
+  EXPECT_EQ(ended[0].end, EndKind::LocalHangup);
+  EXPECT_TRUE(ended[0].weCancelled);
+  EXPECT_EQ(f.layer.unfinished(), 0u);
+  f.expectAllGone();
+}
+
+TEST_P(UacTest, NoFinalResponseAfterRingingWaitsForTheApp) {
+  SessionFixture f(GetParam());
+  SessionHandle h = f.call();
+  f.reply(*f.invite, 180, "bob-tag");
+  // Row 9: Timer B does not run once a 1xx came; only the app's no-answer timer ends it.
+  f.loop.advance(10min);
+  EXPECT_EQ(f.observer.count("ended"), 0u);
+  EXPECT_EQ(f.layer.state(h), SessionState::Early);
+  f.reply(*f.invite, 480, "bob-tag");
+  EXPECT_EQ(f.observer.count("ended"), 1u);
+  f.expectAllGone();
+}
+
 TEST_P(UacTest, FinalBusyEndsWithTheResponse) {
   SessionFixture f(GetParam());
   SessionHandle h = f.call();
@@ -686,6 +721,45 @@ TEST_P(UasTest, HangupInAcceptedWithoutAckByesAt64T1) {
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_EQ(ended[0].end, EndKind::LocalHangup);
   f.reply(byes[0].msg, 200);
+  f.expectAllGone();
+}
+
+TEST_P(UasTest, PeerByeAfterOurHangupInAcceptedStopsEverything) {
+  SessionFixture f(GetParam());
+  SessionHandle h = f.answeredUas();
+  ASSERT_TRUE(f.layer.hangup(h).ok());  // our BYE waits for the ACK (row 5)
+  f.loop.advance(1s);
+  // ... but the peer hangs up first (row 6): 200, and nothing of ours is left to send.
+  f.inject(f.inDialog(h, "BYE", 2));
+  auto sent = f.take();
+  EXPECT_EQ(SessionFixture::responses(sent, 200, "BYE").size(), 1u)
+      << SessionFixture::describe(sent);
+  EXPECT_EQ(f.observer.count("ended"), 1u);
+  EXPECT_EQ(f.layer.unfinished(), 0u);
+  f.loop.advance(40s);
+  sent = f.take();
+  EXPECT_TRUE(SessionFixture::responses(sent, 200, "INVITE").empty())
+      << "the 2xx retransmissions stop; " << SessionFixture::describe(sent);
+  EXPECT_TRUE(SessionFixture::requests(sent, "BYE").empty())
+      << "no BYE into a dialog the peer has ended; " << SessionFixture::describe(sent);
+  f.expectAllGone();
+}
+
+TEST_P(UasTest, ReInviteForAnUnknownDialogGets481) {
+  SessionFixture f(GetParam());
+  SessionFixture::PeerRequest p;
+  p.branch = "z9hG4bKre-unknown";
+  p.cseq = 2;
+  p.toTag = "no-such-tag";
+  f.inject(f.peerRequest(p));
+  auto sent = SessionFixture::finals(f.take());
+  ASSERT_EQ(sent.size(), 1u) << SessionFixture::describe(sent);
+  EXPECT_TRUE(sent[0].isResponse(481, "INVITE"));
+  EXPECT_EQ(f.observer.events.size(), 0u);
+  SessionFixture::PeerRequest ack = p;  // the peer's transaction ACKs the 481
+  ack.method = "ACK";
+  ack.contact = false;
+  f.inject(f.peerRequest(ack));
   f.expectAllGone();
 }
 
