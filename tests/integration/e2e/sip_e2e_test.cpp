@@ -61,13 +61,14 @@ struct Side {
 struct Options {
   bool tcp = false;
   engine::Config aliceEngine;
+  std::chrono::seconds sessionExpires{1800};  // RFC 4028 interval both sides ask for
 };
 
 class Pair {
  public:
   explicit Pair(const Options& o) {
-    alice = make("alice", o.tcp, o.aliceEngine);
-    bob = make("bob", o.tcp, {});
+    alice = make("alice", o.tcp, o.aliceEngine, o.sessionExpires);
+    bob = make("bob", o.tcp, {}, o.sessionExpires);
   }
   ~Pair() {
     alice.eng.reset();
@@ -77,7 +78,8 @@ class Pair {
     loop.context().poll();
   }
 
-  Side make(const std::string& user, bool tcp, engine::Config ec) {
+  Side make(const std::string& user, bool tcp, engine::Config ec,
+            std::chrono::seconds sessionExpires) {
     providers::sip::SipProviderConfig cfg;
     cfg.listenUdp = "127.0.0.1:0";
     cfg.listenTcp = "127.0.0.1:0";
@@ -87,7 +89,9 @@ class Pair {
     cfg.timers.t2 = 200ms;
     cfg.timers.t4 = 250ms;
     cfg.timers.timerD = 250ms;
-    cfg.tcpIdleTimeout = 1000ms;
+    cfg.tcpIdleTimeout = 4000ms;
+    cfg.session.sessionExpires = sessionExpires;
+    cfg.session.minSessionExpires = std::min<std::chrono::seconds>(sessionExpires, 90s);
     providers::sip::SipLineConfig l;
     l.user = user;
     l.domain = "127.0.0.1";
@@ -112,8 +116,12 @@ class Pair {
   bool runUntil(const std::function<bool()>& pred, std::chrono::milliseconds bound = 15s) {
     const auto deadline = std::chrono::steady_clock::now() + bound;
     for (;;) {
-      alice.collect();
-      bob.collect();
+      if (alice.eng) {
+        alice.collect();
+      }
+      if (bob.eng) {
+        bob.collect();
+      }
       if (pred()) {
         return true;
       }
@@ -163,6 +171,9 @@ class Pair {
     return runUntil(
         [&] {
           for (Side* s : {&alice, &bob}) {
+            if (!s->eng) {
+              continue;  // this side was taken down by the test
+            }
             const auto es = s->eng->stats();
             const auto ps = s->provider->sipStats();
             if (es.calls != 0 || es.handles != 0 || es.timers != 0 || !ps.allZero() ||
@@ -397,6 +408,56 @@ TEST_P(E2eTest, CallerServerShutsDown) {
   EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
   ASSERT_TRUE(p.alice.eng->shutdown(p.alice.hApp));
   p.alice.hApp = 0;
+  EXPECT_TRUE(p.released());
+}
+
+// The far end is gone before the call: over TCP the connection is refused (a provider
+// failure, the INVITE could not be sent); over UDP nothing answers and Timer B ends it.
+TEST_P(E2eTest, FarEndGone) {
+  Pair p({GetParam(), {}});
+  const std::string uri = p.bobUri(GetParam());
+  p.bob.eng.reset();
+  p.bob.provider.reset();
+  auto mc = p.alice.eng->makeCall(p.alice.hApp, p.alice.hLine, uri);
+  ASSERT_TRUE(mc);
+  ASSERT_TRUE(p.runUntil([&] { return p.alice.state(CallState::Disconnected).has_value(); }, 20s));
+  const CallRecord a = p.record(p.alice, mc->hCall);
+  if (GetParam()) {
+    EXPECT_EQ(a.termination.origin, TerminationOrigin::ProviderFailure);
+  } else {
+    EXPECT_EQ(a.termination.origin, TerminationOrigin::Remote);
+    EXPECT_EQ(p.alice.state(CallState::Disconnected)->param2, disconnect::Unreachable);
+  }
+  EXPECT_FALSE(a.cause.callRef.empty());
+  ASSERT_TRUE(p.alice.eng->drop(p.alice.hApp, mc->hCall));
+  ASSERT_TRUE(p.runUntil([&] { return p.alice.state(CallState::Idle).has_value(); }));
+  EXPECT_TRUE(p.alice.eng->deallocate(p.alice.hApp, mc->hCall));
+  EXPECT_TRUE(p.released());
+}
+
+// RFC 4028: alice (the caller) is the refresher; when she vanishes without a BYE, bob's
+// session timer ends the call: BYE with Q.850 102, mode TEMPFAILURE, origin policy.
+TEST_P(E2eTest, SessionTimerExpiresWhenRefresherVanishes) {
+  Options o{GetParam(), {}};
+  o.sessionExpires = 2s;
+  Pair p(o);
+  auto [ha, hb] = p.call(GetParam(), true);
+  (void)ha;
+  // A refresh arrives at half the interval while both are up.
+  ASSERT_TRUE(p.runUntil([&] { return false; }, 1500ms) == false);
+  EXPECT_FALSE(p.bob.state(CallState::Disconnected)) << "the refresh kept the session alive";
+  p.alice.eng.reset();
+  p.alice.provider.reset();
+  p.alice.hApp = 0;
+  ASSERT_TRUE(p.runUntil([&] { return p.bob.state(CallState::Disconnected).has_value(); }, 10s));
+  EXPECT_EQ(p.bob.state(CallState::Disconnected)->param2, disconnect::TempFailure);
+  const CallRecord b = p.record(p.bob, hb);
+  EXPECT_EQ(b.termination.origin, TerminationOrigin::Policy);
+  EXPECT_EQ(b.termination.policy, Policy::SessionTimer);
+  EXPECT_EQ(b.cause.q850, 102);
+  ASSERT_TRUE(p.bob.eng->drop(p.bob.hApp, hb));
+  ASSERT_TRUE(p.runUntil([&] { return p.bob.state(CallState::Idle).has_value(); }));
+  EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
   EXPECT_TRUE(p.released());
 }
 
