@@ -13,7 +13,7 @@ set(rules
   "sip/sdp|base"
   "sip/auth|base sip/message"
   "sip/dialog|base sip/message sip/transport"
-  "sip/session|base sip/message sip/transport sip/transaction sip/dialog"
+  "sip/session|base sip/message sip/transport sip/transaction sip/dialog sip/headers"
   "providers/sim|base spi"
   "providers/sip/cause|base spi sip/message sip/headers"
   "providers/sip|base spi sip/message sip/transport sip/transaction sip/dialog sip/session sip/headers sip/sdp sip/auth providers/sip/cause"

@@ -2,22 +2,13 @@
 
 #include <string>
 
-#include "sip/message/header_names.hpp"
-#include "sip/message/header_types.hpp"
+#include "sip/headers/detail/value_text.hpp"
 
 namespace tapi::sip::headers {
 
 namespace {
 
-// The message layer's helpers for header values (declared in its public headers).
-using message::Param;
-using message::ParamList;
-using message::detail::iequals;
-using message::detail::trimLws;
-
-constexpr bool isLws(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
+using namespace detail;  // Param, ParamList, iequals, trimLws, isLws
 
 int hexValue(char c) noexcept {
   if (c >= '0' && c <= '9')

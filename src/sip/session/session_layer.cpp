@@ -1,9 +1,9 @@
 #include "sip/session/session_layer.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include "sip/dialog/target.hpp"
+#include "sip/headers/session_timer.hpp"
 #include "sip/transport/branch.hpp"
 
 namespace tapi::sip::session {
@@ -35,7 +35,7 @@ struct SessionExpiresValue {
   std::string_view refresher;  // "uac", "uas" or empty
 };
 
-// RFC 4028 §4: delta-seconds *(;se-params), refresher=uac|uas.
+// The message's Session-Expires (RFC 4028 §4; compact form "x"), parsed by sip/headers.
 std::optional<SessionExpiresValue> parseSessionExpires(const SipMessage& m) {
   auto v = m.header("Session-Expires");
   if (!v) {
@@ -44,20 +44,21 @@ std::optional<SessionExpiresValue> parseSessionExpires(const SipMessage& m) {
   if (!v) {
     return std::nullopt;
   }
-  std::string_view text = *v;
-  const auto semi = text.find(';');
-  std::string_view number = text.substr(0, semi);
-  while (!number.empty() && number.back() == ' ') {
-    number.remove_suffix(1);
-  }
-  SessionExpiresValue out;
-  auto [p, ec] = std::from_chars(number.data(), number.data() + number.size(), out.seconds);
-  if (ec != std::errc{} || p != number.data() + number.size() || out.seconds == 0) {
+  const auto se = headers::parseSessionExpires(*v);
+  if (!se || se->seconds == 0) {
     return std::nullopt;
   }
-  if (semi != std::string_view::npos) {
-    message::ParamList params(text.substr(semi));
-    out.refresher = params.value("refresher");
+  SessionExpiresValue out;
+  out.seconds = se->seconds;
+  switch (se->refresher) {
+    case headers::SessionExpires::Refresher::Uac:
+      out.refresher = "uac";
+      break;
+    case headers::SessionExpires::Refresher::Uas:
+      out.refresher = "uas";
+      break;
+    case headers::SessionExpires::Refresher::Unspecified:
+      break;
   }
   return out;
 }
