@@ -11,58 +11,20 @@ tapid=$2
 run=$3
 shift 3
 here=$(dirname "$0")
+. "$here/../lib/tapid.sh"
 scenarios=$here/../integration/sipp/scenarios
 tmp=$(mktemp -d)
 base=$((20000 + $$ % 20000))
 sip_port=$base
 sipp_port=$((base + 1))
-cat > "$tmp/tapid.toml" <<CONF
-var_dir = "$tmp/var"
-log_level = "warn"
-
-[api]
-unix_socket = "$tmp/var/tapid.sock"
-tcp_listen = ""
-token_file = "$tmp/var/tapid.token"
-
-[engine]
+tapid_config "$tmp" "[engine]
 ownerless_grace_ms = 30000
 
-[lines.sim]
-count = 0
-
-[lines.sip]
-enabled = true
-listen_udp = "127.0.0.1:$sip_port"
-listen_tcp = ""
-rtp_first_port = $((base + 2))
-rtp_last_port = $((base + 101))
-t1_ms = 100
-
-[[lines.sip.line]]
-user = "alice"
-domain = "127.0.0.1"
-
 [cdr]
-calls_jsonl = ""
+calls_jsonl = \"\"
 
-[shutdown]
-grace_ms = 500
-CONF
-"$tapid" --config "$tmp/tapid.toml" &
-tapid_pid=$!
-i=0
-while [ ! -S "$tmp/var/tapid.sock" ] && [ $i -lt 200 ]; do
-  sleep 0.1
-  i=$((i + 1))
-done
-if [ ! -S "$tmp/var/tapid.sock" ]; then
-  echo "tapid did not start"
-  kill "$tapid_pid" 2>/dev/null
-  rm -rf "$tmp"
-  exit 1
-fi
-export TAPI_SERVER="unix:$tmp/var/tapid.sock"
+$(tapid_sip_line_toml "$sip_port" $((base + 2)))" > "$tmp/tapid.toml"
+tapid_start "$tapid" "$tmp" || { rm -rf "$tmp"; exit 1; }
 sipp_common="-i 127.0.0.1 -p $sipp_port -t u1 -m 1 -nostdin -timeout 30s -timeout_error"
 status=0
 case $mode in

@@ -123,6 +123,55 @@ std::vector<std::string_view> headerLines(const msg::SipMessage& m, std::string_
   return out;
 }
 
+// The cause map's view of how a session ended: the kind, and the status, phrase,
+// Retry-After and Reason headers of the message that ended it.
+RemoteEnd remoteEndOf(const sess::EndInfo& end) {
+  RemoteEnd re;
+  switch (end.kind) {
+    case sess::EndKind::Bye:
+      re.kind = RemoteEndKind::Bye;
+      break;
+    case sess::EndKind::Cancel:
+      re.kind = RemoteEndKind::Cancel;
+      break;
+    case sess::EndKind::FinalResponse:
+    case sess::EndKind::LocalHangup:
+      re.kind = RemoteEndKind::FinalResponse;
+      break;
+    case sess::EndKind::Timeout:
+      re.kind = RemoteEndKind::Timeout;
+      break;
+    case sess::EndKind::TransportError:
+      re.kind = RemoteEndKind::TransportError;
+      break;
+    case sess::EndKind::SessionExpired:
+      re.kind = RemoteEndKind::SessionExpired;
+      break;
+    case sess::EndKind::RefreshFailed:
+      re.kind = RemoteEndKind::RefreshFailed;
+      break;
+    case sess::EndKind::NoAck:
+      re.kind = RemoteEndKind::NoAck;
+      break;
+    case sess::EndKind::DialogGone:
+      re.kind = RemoteEndKind::DialogGone;
+      break;
+  }
+  re.status = end.status;
+  re.ringingSeen = end.ringingSeen;
+  re.weCancelled = end.weCancelled;
+  if (end.message != nullptr) {
+    const msg::SipMessage& m = *end.message;
+    if (m.isResponse()) {
+      re.status = m.statusCode();
+      re.reasonPhrase = std::string(m.reasonPhrase());
+      re.retryAfter = m.header("Retry-After").has_value();
+    }
+    re.reasons = hdr::parseReasons(m.headerValues("Reason"));
+  }
+  return re;
+}
+
 std::uint64_t randomSessionId() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   return rng() >> 16;
@@ -894,12 +943,8 @@ void SipProvider::onEnded(sess::SessionHandle s, const sess::EndInfo& end) {
     if (c->cancelReason) {
       ProviderCause pc;
       if (end.message != nullptr && end.message->isResponse()) {
-        RemoteEnd re;
+        RemoteEnd re = remoteEndOf(end);
         re.kind = RemoteEndKind::FinalResponse;
-        re.status = end.message->statusCode();
-        re.reasonPhrase = std::string(end.message->reasonPhrase());
-        re.reasons = hdr::parseReasons(end.message->headerValues("Reason"));
-        re.ringingSeen = end.ringingSeen;
         re.weCancelled = true;
         pc = mapRemoteEnd(re).cause;
       } else {
@@ -921,50 +966,10 @@ void SipProvider::onEnded(sess::SessionHandle s, const sess::EndInfo& end) {
   if (end.kind == sess::EndKind::LocalHangup && wasEnded) {
     return;  // a wire drop we started (line close, shutdown): the engine clears the call
   }
-  RemoteEnd re;
-  switch (end.kind) {
-    case sess::EndKind::Bye:
-      re.kind = RemoteEndKind::Bye;
-      break;
-    case sess::EndKind::Cancel:
-      re.kind = RemoteEndKind::Cancel;
-      break;
-    case sess::EndKind::FinalResponse:
-    case sess::EndKind::LocalHangup:
-      re.kind = RemoteEndKind::FinalResponse;
-      break;
-    case sess::EndKind::Timeout:
-      re.kind = RemoteEndKind::Timeout;
-      break;
-    case sess::EndKind::TransportError:
-      re.kind = RemoteEndKind::TransportError;
-      break;
-    case sess::EndKind::SessionExpired:
-      re.kind = RemoteEndKind::SessionExpired;
-      break;
-    case sess::EndKind::RefreshFailed:
-      re.kind = RemoteEndKind::RefreshFailed;
-      break;
-    case sess::EndKind::NoAck:
-      re.kind = RemoteEndKind::NoAck;
-      break;
-    case sess::EndKind::DialogGone:
-      re.kind = RemoteEndKind::DialogGone;
-      break;
-  }
-  re.status = end.status;
-  re.ringingSeen = end.ringingSeen;
-  re.weCancelled = end.weCancelled;
+  const RemoteEnd re = remoteEndOf(end);
   std::optional<std::string> uui;
   if (end.message != nullptr) {
-    const msg::SipMessage& m = *end.message;
-    if (m.isResponse()) {
-      re.status = m.statusCode();
-      re.reasonPhrase = std::string(m.reasonPhrase());
-      re.retryAfter = m.header("Retry-After").has_value();
-    }
-    re.reasons = hdr::parseReasons(m.headerValues("Reason"));
-    uui = hdr::decodeFirstUui(m.headerValues("User-to-User"));
+    uui = hdr::decodeFirstUui(end.message->headerValues("User-to-User"));
   }
   MapOptions mo;
   mo.cancelAsNormal = config_.cancelAsNormal;

@@ -6,6 +6,7 @@
 tapid=$1
 tapictl=$2
 here=$(dirname "$0")
+. "$here/../../lib/tapid.sh"
 tmp=$(mktemp -d)
 base=$((20000 + $$ % 20000))
 sip_port=$base
@@ -20,44 +21,14 @@ fail() {
   rm -rf "$tmp"
   exit 1
 }
-cat > "$tmp/tapid.toml" <<CONF
-var_dir = "$tmp/var"
-log_level = "info"
+TAPID_LOG_LEVEL=info tapid_config "$tmp" "[cdr]
+calls_jsonl = \"$tmp/var/calls.jsonl\"
 
-[api]
-unix_socket = "$tmp/var/tapid.sock"
-tcp_listen = ""
-
-[lines.sim]
-count = 0
-
-[lines.sip]
-enabled = true
-listen_udp = "127.0.0.1:$sip_port"
-listen_tcp = ""
-rtp_first_port = $((base + 2))
-rtp_last_port = $((base + 101))
-t1_ms = 100
-
-[[lines.sip.line]]
-user = "alice"
-domain = "127.0.0.1"
-
-[cdr]
-calls_jsonl = "$tmp/var/calls.jsonl"
-CONF
-"$tapid" --config "$tmp/tapid.toml" > "$tmp/tapid.log" 2>&1 &
-tapid_pid=$!
-i=0
-while [ ! -S "$tmp/var/tapid.sock" ] && [ $i -lt 200 ]; do
-  sleep 0.1
-  i=$((i + 1))
-done
-[ -S "$tmp/var/tapid.sock" ] || fail "tapid did not start"
+$(tapid_sip_line_toml "$sip_port" $((base + 2)))" > "$tmp/tapid.toml"
+tapid_start "$tapid" "$tmp" "$tmp/tapid.log" || fail "tapid did not start"
 sipp -sf "$here/sipp_answer_expect_shutdown_bye.xml" -i 127.0.0.1 -p "$sipp_port" -t u1 -m 1 -nostdin \
   -timeout 30s -timeout_error > "$tmp/sipp.log" 2>&1 &
 sipp_pid=$!
-export TAPI_SERVER="unix:$tmp/var/tapid.sock"
 "$tapictl" call "sip:bob@127.0.0.1:$sipp_port" --line 0 --wait > "$tmp/call.log" 2>&1 &
 call_pid=$!
 i=0
