@@ -310,17 +310,7 @@ const EVP_MD* mdFor(Algorithm a) noexcept {
 
 /** Hex length of a digest of @p a (32 for MD5, 64 for the SHA-2 family). */
 std::size_t hexLength(Algorithm a) noexcept {
-  switch (a) {
-    case Algorithm::Md5:
-    case Algorithm::Md5Sess:
-      return 32;
-    case Algorithm::Sha256:
-    case Algorithm::Sha256Sess:
-    case Algorithm::Sha512_256:
-    case Algorithm::Sha512_256Sess:
-      return 64;
-  }
-  return 0;
+  return strength(a) == 1 ? 32 : 64;  // MD5: 128 bits; every SHA-2 variant here: 256
 }
 
 std::string toHex(const unsigned char* data, std::size_t n) {

@@ -97,21 +97,9 @@ bool parseOne(std::string_view value, Reason& out) {
   while (p < value.size() && isLws(value[p]))
     ++p;
   const std::string_view rest = value.substr(p);
-  if (!rest.empty() && rest.front() != ';')
+  if (!paramsReadToEnd(rest))
     return false;
-
-  // ParamList stops quietly at the first thing it cannot read; make sure that was the end.
   const ParamList params(rest);
-  const char* consumed = rest.data();
-  for (const Param& prm : params) {
-    const std::string_view last = prm.hasValue ? prm.value : prm.name;
-    consumed = last.data() + last.size();
-  }
-  if (!trimLws(std::string_view(consumed,
-                                static_cast<std::size_t>(rest.data() + rest.size() - consumed)))
-           .empty()) {
-    return false;
-  }
 
   Reason r;
   if (iequals(protocol, "SIP")) {

@@ -30,19 +30,9 @@ bool parseDeltaAndParams(std::string_view value, std::uint32_t& seconds, ParamLi
   while (p < v.size() && isLws(v[p]))
     ++p;
   const std::string_view rest = v.substr(p);
-  if (!rest.empty() && rest.front() != ';')
+  if (!paramsReadToEnd(rest))
     return false;
   params = ParamList(rest);
-  const char* consumed = rest.data();
-  for (const Param& prm : params) {
-    const std::string_view last = prm.hasValue ? prm.value : prm.name;
-    consumed = last.data() + last.size();
-  }
-  if (!trimLws(std::string_view(consumed,
-                                static_cast<std::size_t>(rest.data() + rest.size() - consumed)))
-           .empty()) {
-    return false;
-  }
   seconds = static_cast<std::uint32_t>(n);
   return true;
 }
