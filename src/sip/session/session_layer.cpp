@@ -151,7 +151,9 @@ struct Session {
   bool byePending = false;     // hangup() in Accepted: BYE once the ACK arrives
   bool weCancelled = false;
   bool authTried = false;
+  bool intervalRetried = false;  // INVITE re-sent after a 422 (RFC 4028 §7.4)
   bool refreshInFlight = false;
+  TransactionHandle refreshTx;  // our last session-refresh re-INVITE
   HeaderList hangupHeaders;
   std::string localSdp;
   std::string contact;
@@ -394,6 +396,26 @@ Result<SessionHandle> SessionLayer::invite(OutgoingInvite call) {
   return h;
 }
 
+bool SessionLayer::resendInvite(Session& s, const HeaderList& replace) {
+  SipMessage retry = s.invite->clone();
+  const std::uint32_t next = retry.cseq().number + 1;
+  (void)retry.replaceHeader("CSeq", std::to_string(next) + " INVITE");
+  for (const auto& [name, value] : replace) {
+    (void)retry.replaceHeader(name, value);
+  }
+  auto kept = retry.clone();
+  auto tx = transactions_.sendRequest(std::move(retry), s.target);
+  if (!tx) {
+    return false;
+  }
+  s.invite = std::move(kept);
+  s.inviteTx = *tx;
+  s.provisionalSeen = false;
+  s.state = SessionState::Calling;
+  track(s, *tx);
+  return true;
+}
+
 void SessionLayer::sendAck(Session& s, const SipMessage& response) {
   if (!s.dlg) {
     return;
@@ -510,27 +532,26 @@ void SessionLayer::onInviteResponse(Session& s, const transaction::ResponseParam
     }
     return;
   }
-  // 3xx-6xx; the transaction has ACKed it.
-  if ((code == 401 || code == 407) && !s.authTried && s.state != SessionState::Terminating &&
-      !s.cancelPending && !s.released) {
+  // 3xx-6xx; the transaction has ACKed it. Two are answered by sending the INVITE again
+  // (new CSeq, same Call-ID and tags), each at most once: a digest challenge, and 422 with
+  // the peer's Min-SE (RFC 4028 §7.4).
+  const bool retryable = s.state != SessionState::Terminating && !s.cancelPending && !s.released;
+  if ((code == 401 || code == 407) && !s.authTried && retryable) {
     s.authTried = true;
     const SessionHandle self = s.self;
     auto header = observer_.onChallenge(self, r);
     Session* again = get(self);
-    if (header && again != nullptr) {
-      SipMessage retry = again->invite->clone();
-      const std::uint32_t next = retry.cseq().number + 1;
-      (void)retry.replaceHeader("CSeq", std::to_string(next) + " INVITE");
-      (void)retry.replaceHeader(header->first, header->second);
-      auto kept = retry.clone();
-      if (auto tx = transactions_.sendRequest(std::move(retry), again->target)) {
-        again->invite = std::move(kept);
-        again->inviteTx = *tx;
-        again->provisionalSeen = false;
-        again->state = SessionState::Calling;
-        track(*again, *tx);
-        return;
-      }
+    if (header && again != nullptr && resendInvite(*again, {*header})) {
+      return;
+    }
+  }
+  if (code == 422 && !s.intervalRetried && retryable && config_.sessionExpires.count() > 0) {
+    s.intervalRetried = true;
+    const auto minSe = r.header("Min-SE") ? headers::parseMinSe(*r.header("Min-SE")) : std::nullopt;
+    if (minSe && *minSe > 0 && *minSe <= 86400 &&
+        resendInvite(
+            s, {{"Session-Expires", std::to_string(*minSe)}, {"Min-SE", std::to_string(*minSe)}})) {
+      return;
     }
   }
   EndInfo e;
@@ -846,6 +867,7 @@ void SessionLayer::onSessionRefresh(SessionHandle h) {
   if (auto tx = transactions_.sendRequest(std::move(*reinvite), *target)) {
     track(*s, *tx);
     s->refreshInFlight = true;
+    s->refreshTx = *tx;
   }
   // If the refresh never completes, the expiry ends the session.
   armTimer(*s, s->expiryTimer, s->interval / 2, &SessionLayer::onSessionExpiry);
@@ -926,9 +948,11 @@ void SessionLayer::onResponse(const transaction::ResponseParam& p) {
       }
       return;
     }
-    if (r.statusCode() == 491) {
-      return;  // glare: the expiry timer still guards the session; the peer's re-INVITE refreshes
-               // it
+    if (r.statusCode() != 408 && r.statusCode() != 481) {
+      // RFC 4028 §10: only 408 and 481 (or a timeout) end the session at once. After any
+      // other answer (491 on glare included) the session lives until it expires, unless a
+      // refresh from the peer comes first; the expiry timer set with the refresh guards it.
+      return;
     }
     if (s->state == SessionState::Confirmed) {
       s->hangupHeaders = {{"Reason", "Q.850;cause=102"}};
@@ -1275,6 +1299,17 @@ void SessionLayer::onTerminated(const transaction::TerminatedParam& p) {
                                                                        : EndKind::Timeout);
     e.ringingSeen = s->ringingSeen;
     e.weCancelled = s->weCancelled;
+    end(*s, e);
+    return;
+  }
+  // Our session refresh got no answer at all (RFC 4028 §10: a timeout ends it like 408).
+  if (p.transaction == s->refreshTx && s->refreshInFlight &&
+      p.reason != transaction::EndReason::Completed && s->state == SessionState::Confirmed) {
+    s->refreshInFlight = false;
+    s->hangupHeaders = {{"Reason", "Q.850;cause=102"}};
+    sendBye(*s, s->hangupHeaders);
+    EndInfo e;
+    e.kind = EndKind::RefreshFailed;
     end(*s, e);
     return;
   }

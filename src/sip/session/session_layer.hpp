@@ -235,6 +235,9 @@ class SessionLayer final : public transaction::TransactionUser {
   void sendBye(Session& s, const HeaderList& headers);
   void sendCancel(Session& s);
   void sendAck(Session& s, const message::SipMessage& response);
+  /** Sends our INVITE again with a new CSeq and `replace` headers set. @return false if it could
+   * not be sent. */
+  bool resendInvite(Session& s, const HeaderList& replace);
   void startSessionTimer(Session& s, const message::SipMessage& m, bool weAreUac);
   void onInviteResponse(Session& s, const transaction::ResponseParam& p);
   void onNewInvite(const transaction::RequestParam& p);
