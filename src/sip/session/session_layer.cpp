@@ -63,6 +63,16 @@ std::optional<SessionExpiresValue> parseSessionExpires(const SipMessage& m) {
   return out;
 }
 
+// What identifies an INVITE across paths (§8.2.2.2): Call-ID, From tag and CSeq number.
+std::string mergeKey(const SipMessage& m) {
+  std::string k(m.callId());
+  k += '\x1f';
+  k.append(m.from().tag());
+  k += '\x1f';
+  k += std::to_string(m.cseq().number);
+  return k;
+}
+
 bool listHas(const SipMessage& m, std::string_view header, std::string_view token) {
   for (std::string_view v : m.headerValues(header)) {
     if (v.size() == token.size() &&
@@ -151,7 +161,9 @@ struct Session {
   bool byePending = false;     // hangup() in Accepted: BYE once the ACK arrives
   bool weCancelled = false;
   bool authTried = false;
-  bool intervalRetried = false;  // INVITE re-sent after a 422 (RFC 4028 §7.4)
+  bool intervalRetried = false;
+  std::string inviteKey;  // UAS: the INVITE's merge key (§8.2.2.2)  // INVITE re-sent after a 422
+                          // (RFC 4028 §7.4)
   bool refreshInFlight = false;
   TransactionHandle refreshTx;  // our last session-refresh re-INVITE
   HeaderList hangupHeaders;
@@ -282,6 +294,9 @@ void SessionLayer::maybeFree(Session& s) {
     if (auto it = byDialog_.find(dialogKey(s2->callId, s2->localTag));
         it != byDialog_.end() && it->second == h) {
       byDialog_.erase(it);
+    }
+    if (auto it = byInvite_.find(s2->inviteKey); it != byInvite_.end() && it->second == h) {
+      byInvite_.erase(it);
     }
     sessions_.erase(h);
   });
@@ -1049,6 +1064,13 @@ void SessionLayer::onRequest(const transaction::RequestParam& p) {
 
 void SessionLayer::onNewInvite(const transaction::RequestParam& p) {
   const SipMessage& m = p.request;
+  // §8.2.2.2: the same INVITE (Call-ID, From tag, CSeq) by another path is a merged request.
+  // Retransmissions on the same path never get here: its server transaction absorbs them.
+  const std::string merged = mergeKey(m);
+  if (auto it = byInvite_.find(merged); it != byInvite_.end() && get(it->second) != nullptr) {
+    respondTo(p, 482);
+    return;
+  }
   // §8.2.2.3: option tags we do not support.
   std::string unsupported;
   for (std::string_view tag : m.headerValues("Require")) {
@@ -1098,6 +1120,8 @@ void SessionLayer::onNewInvite(const transaction::RequestParam& p) {
   ++created_;
   track(s, *tx);
   byDialog_[dialogKey(s.callId, s.localTag)] = h;
+  byInvite_[merged] = h;
+  s.inviteKey = merged;
   observer_.onIncoming(h, *s.invite, s.arrival);
 }
 

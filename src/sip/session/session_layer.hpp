@@ -259,6 +259,8 @@ class SessionLayer final : public transaction::TransactionUser {
   base::SlotMap<SessionBox> sessions_;
   std::unordered_map<std::uint64_t, SessionHandle> byTx_;    // transaction (packed) -> session
   std::unordered_map<std::string, SessionHandle> byDialog_;  // Call-ID + local tag -> session
+  std::unordered_map<std::string, SessionHandle>
+      byInvite_;  // UAS: Call-ID + From tag + CSeq -> session
   std::unordered_map<std::uint64_t, ResponseCallback> outOfDialog_;
   std::uint64_t answered481_ = 0;
   std::uint64_t created_ = 0;

@@ -1710,10 +1710,7 @@ TEST(Lifetime, DestroyingTheLayerWithLiveSessionsIsClean) {
   EXPECT_EQ(f.layer.unfinished(), 4u);
 }
 
-// OPEN: the session layer does not detect merged requests yet (it reports a second
-// incoming call). §8.2.2.2 is a SHOULD; doing it cheaply needs an index of pending INVITEs
-// by (Call-ID, From tag, CSeq) in SessionLayer. Enable this test with that change.
-TEST(UasMerged, DISABLED_SameInviteByAnotherPathGets482) {
+TEST(UasMerged, SameInviteByAnotherPathGets482) {
   // §8.2.2.2: no To tag, same From tag, Call-ID and CSeq as a transaction in progress, but
   // a different branch: a merged request (forked back to us); answer 482, not a new call.
   SessionFixture f(Protocol::Udp);
