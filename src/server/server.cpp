@@ -469,6 +469,28 @@ std::string Server::Impl::metrics() const {
         s.reclaimedHandles, "counter");
   gauge(out, "tapid_connections", "WebSocket API connections.", hub->connections());
   gauge(out, "tapid_open_sockets", "Client sockets (API and plain HTTP).", ctx->live.size());
+  if (sip) {
+    const providers::sip::SipStats ss = sip->sipStats();
+    gauge(out, "tapid_sip_sessions", "SIP INVITE sessions (finishing ones included).", ss.sessions);
+    gauge(out, "tapid_sip_dialogs", "SIP dialogs.", ss.dialogs);
+    gauge(out, "tapid_sip_transactions", "SIP transactions.", ss.transactions);
+    gauge(out, "tapid_sip_timers", "SIP session, transaction and registration timers.", ss.timers);
+    gauge(out, "tapid_sip_tcp_connections", "Open SIP TCP connections.", ss.connections);
+    gauge(out, "tapid_sip_rtp_ports", "RTP port pairs reserved.", ss.rtpPorts);
+    gauge(out, "tapid_sip_registrations", "SIP lines currently registered.", ss.registrations);
+    gauge(out, "tapid_sip_calls_total", "SIP calls created.", ss.callsTotal, "counter");
+    gauge(out, "tapid_sip_481_total", "Requests answered 481 (unknown dialog).", ss.answered481,
+          "counter");
+    out += "# HELP tapid_sip_sessions_ended_total SIP sessions ended, by how they ended.\n";
+    out += "# TYPE tapid_sip_sessions_ended_total counter\n";
+    for (std::size_t k = 0; k < ss.endedBy.size(); ++k) {
+      out += "tapid_sip_sessions_ended_total{how=\"";
+      out += sip::session::toString(static_cast<sip::session::EndKind>(k));
+      out += "\"} ";
+      out += std::to_string(ss.endedBy[k]);
+      out += '\n';
+    }
+  }
   const ProtocolCounters& c = hub->counters();
   out += "# HELP tapid_rejected_frames_total Request frames refused, by error code.\n";
   out += "# TYPE tapid_rejected_frames_total counter\n";

@@ -506,6 +506,19 @@ TEST_F(TapidProcessTest, HealthzAndMetrics) {
   }
 }
 
+TEST_F(TapidProcessTest, SipLineAndItsMetrics) {
+  // A SIP line on an OS-chosen UDP port next to the simulated ones; its counters in /metrics.
+  start("[lines.sip]\nenabled = true\nlisten_udp = \"127.0.0.1:0\"\nlisten_tcp = \"\"\n"
+        "rtp_first_port = 34000\nrtp_last_port = 34099\n"
+        "[[lines.sip.line]]\nuser = \"alice\"\ndomain = \"127.0.0.1\"\n");
+  HttpReply m = httpGet(server_->port(), "/metrics", kToken);
+  EXPECT_EQ(m.status, 200);
+  for (const char* name : {"tapid_sip_sessions 0", "tapid_sip_transactions 0", "tapid_sip_rtp_ports 0",
+                           "tapid_sip_sessions_ended_total{how=\"Bye\"} 0", "tapid_sip_calls_total 0"}) {
+    EXPECT_NE(m.body.find(name), std::string::npos) << name << "\n" << m.body;
+  }
+}
+
 TEST_F(TapidProcessTest, UnauthenticatedTcpIsRefusedUnixNeedsNoToken) {
   start();
   {
