@@ -13,31 +13,17 @@
 #include <utility>
 #include <vector>
 
-#include "base/sim_loop.hpp"
+#include "../sip_test_support.hpp"
 #include "sip/message/message.hpp"
 #include "sip/session/session_layer.hpp"
-#include "sip/transport/loop_transport.hpp"
-#include "sip/transport/transport_layer.hpp"
 
 namespace tapi::sip::testing {
 
-using namespace std::chrono_literals;
 using message::SipMessage;
 using session::EndKind;
 using session::HeaderList;
 using session::SessionHandle;
 using session::SessionState;
-using transport::Endpoint;
-using transport::Protocol;
-
-inline Endpoint ep(const char* ip, std::uint16_t port) {
-  return Endpoint{boost::asio::ip::make_address(ip), port};
-}
-
-/** Seconds since the start of the simulation. */
-inline double secs(base::TimePoint t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
 
 /** Records every callback, with the simulated time it ran at. */
 class RecordingObserver final : public session::SessionObserver {
@@ -60,26 +46,25 @@ class RecordingObserver final : public session::SessionObserver {
   void onIncoming(SessionHandle s, const SipMessage& invite,
                   const transport::Arrival& arrival) override {
     (void)arrival;
-    events.push_back(Event{"incoming", s, now(), 0, {}, {}, false, false, false, 0});
+    record("incoming", s);
     if (incomingHook) {
       incomingHook(s, invite);
     }
   }
   void onProgress(SessionHandle s, const SipMessage& response) override {
-    events.push_back(
-        Event{"progress", s, now(), response.statusCode(), {}, {}, false, false, false, 0});
+    record("progress", s, response.statusCode());
   }
   void onAnswered(SessionHandle s, const SipMessage& response) override {
-    events.push_back(
-        Event{"answered", s, now(), response.statusCode(), {}, {}, false, false, false, 0});
+    record("answered", s, response.statusCode());
   }
-  void onConfirmed(SessionHandle s) override {
-    events.push_back(Event{"confirmed", s, now(), 0, {}, {}, false, false, false, 0});
-  }
+  void onConfirmed(SessionHandle s) override { record("confirmed", s); }
   void onEnded(SessionHandle s, const session::EndInfo& end) override {
-    Event e{
-        "ended",         s,         now(), 0, end.kind, {}, end.message != nullptr, end.ringingSeen,
-        end.weCancelled, end.status};
+    Event& e = record("ended", s);
+    e.end = end.kind;
+    e.hadMessage = end.message != nullptr;
+    e.ringingSeen = end.ringingSeen;
+    e.weCancelled = end.weCancelled;
+    e.endStatus = end.status;
     if (end.message != nullptr) {
       if (end.message->isRequest()) {
         e.endMethod = std::string(end.message->methodName());
@@ -87,15 +72,13 @@ class RecordingObserver final : public session::SessionObserver {
         e.status = end.message->statusCode();
       }
     }
-    events.push_back(std::move(e));
     if (endedHook) {
       endedHook(s);
     }
   }
   std::optional<std::pair<std::string, std::string>> onChallenge(
       SessionHandle s, const SipMessage& response) override {
-    events.push_back(
-        Event{"challenge", s, now(), response.statusCode(), {}, {}, false, false, false, 0});
+    record("challenge", s, response.statusCode());
     return challengeAnswer;
   }
 
@@ -119,13 +102,41 @@ class RecordingObserver final : public session::SessionObserver {
     return out;
   }
 
+  /** The one "ended" event; a test failure and nothing unless there is exactly one. */
+  std::optional<Event> endedOnce() const {
+    auto ended = of("ended");
+    EXPECT_EQ(ended.size(), 1u) << "sessions ended";
+    if (ended.size() != 1) {
+      return std::nullopt;
+    }
+    return ended.front();
+  }
+  /** endedOnce(), which must be of `kind`. */
+  std::optional<Event> endedOnce(EndKind kind) const {
+    auto e = endedOnce();
+    if (e) {
+      EXPECT_EQ(e->end, kind) << session::toString(e->end) << " instead of "
+                              << session::toString(kind);
+    }
+    return e;
+  }
+
   std::vector<Event> events;
   std::function<void(SessionHandle, const SipMessage&)> incomingHook;
   std::function<void(SessionHandle)> endedHook;
   std::optional<std::pair<std::string, std::string>> challengeAnswer;
 
  private:
-  double now() const { return secs(loop_.now()); }
+  Event& record(std::string kind, SessionHandle s, int status = 0) {
+    Event e;
+    e.kind = std::move(kind);
+    e.session = s;
+    e.at = secs(loop_.now());
+    e.status = status;
+    events.push_back(std::move(e));
+    return events.back();
+  }
+
   base::EventLoop& loop_;
 };
 
@@ -159,22 +170,15 @@ struct PeerRequest {
   std::string contentType = "application/sdp";
 };
 
-class SessionFixture {
+class SessionFixture : public SimulatedWire {
  public:
-  static constexpr transport::ConnectionId kConn = 7;
   static constexpr const char* kOurSdp = "v=0\r\no=alice 1 1 IN IP4 10.0.0.1\r\ns=-\r\n";
   static constexpr const char* kPeerSdp = "v=0\r\no=carol 2 2 IN IP4 10.0.0.2\r\ns=-\r\n";
 
   explicit SessionFixture(Protocol protocol = Protocol::Udp, session::SessionConfig config = {})
-      : protocol_(protocol),
-        wire(loop, protocol, ep("10.0.0.1", 5060)),
+      : SimulatedWire(protocol),
         observer(loop),
-        layer(loop, transportLayer, observer, transaction::TimerConfig{}, std::move(config)) {
-    transportLayer.addTransport(wire);
-  }
-
-  const char* proto() const { return protocol_ == Protocol::Udp ? "UDP" : "TCP"; }
-  bool reliable() const { return transport::isReliable(protocol_); }
+        layer(loop, transportLayer, observer, transaction::TimerConfig{}, std::move(config)) {}
 
   // ---- what we sent ---------------------------------------------------------------------
 
@@ -231,6 +235,54 @@ class SessionFixture {
     }
     return t;
   }
+  /**
+   * The one message in `matching`; a test failure and nothing unless there is exactly one.
+   * `among` is what it was picked from, for the failure message.
+   */
+  static std::optional<Out> only(std::vector<Out> matching, const std::vector<Out>& among) {
+    EXPECT_EQ(matching.size(), 1u) << describe(among);
+    if (matching.size() != 1) {
+      return std::nullopt;
+    }
+    return std::move(matching.front());
+  }
+  /** The one request with `method` sent since the last take() (see only()). */
+  std::optional<Out> takeRequest(std::string_view method) {
+    auto sent = take();
+    return only(requests(sent, method), sent);
+  }
+  /** The one response with `status` (to `method`, if given) sent since the last take(). */
+  std::optional<Out> takeResponse(int status, std::string_view method = {}) {
+    auto sent = take();
+    return only(responses(sent, status, method), sent);
+  }
+  /** The one final response (or request) sent since the last take(); provisionals aside. */
+  std::optional<Out> takeFinal() {
+    auto sent = take();
+    return only(finals(sent), sent);
+  }
+  /**
+   * Runs the clock on to `at` (seconds since the start): until `step` before it no request
+   * with a method in `quiet` may go out (with `quiet` empty: nothing at all); then the one
+   * `method` request, sent at `at`.
+   */
+  std::optional<Out> nextRequestAt(std::string_view method, double at, base::Duration step,
+                                   const std::vector<std::string_view>& quiet = {}) {
+    runTo(at, step);
+    const auto before = take();
+    if (quiet.empty()) {
+      EXPECT_TRUE(before.empty()) << "before " << at << " s: " << describe(before);
+    }
+    for (auto m : quiet) {
+      EXPECT_TRUE(requests(before, m).empty()) << "before " << at << " s: " << describe(before);
+    }
+    loop.advance(step);
+    auto out = takeRequest(method);
+    if (out) {
+      EXPECT_EQ(out->at, at) << method;
+    }
+    return out;
+  }
   /** A one-line summary of `v` for failure messages. */
   static std::string describe(const std::vector<Out>& v) {
     std::string s;
@@ -243,53 +295,18 @@ class SessionFixture {
     return s;
   }
 
-  // ---- the peer ----------------------------------------------------------------------------
-
-  Endpoint peer() const { return ep("10.0.0.2", 5070); }
-
-  void inject(const std::string& text) {
-    wire.inject(peer(), text, reliable() ? kConn : 0);
-    loop.runUntilIdle();
-  }
-
-  /** The peer answers `request` (one we sent). `toTag` is added when To has none. */
-  void reply(const SipMessage& request, int status, std::string_view toTag = "peer-tag",
-             const HeaderList& headers = {}, std::string_view body = {}) {
-    auto r = message::makeResponse(request, status, {}, status == 100 ? std::string_view{} : toTag);
-    ASSERT_TRUE(r.ok());
-    for (const auto& [name, value] : headers) {
-      ASSERT_TRUE(r->addHeader(name, value).ok()) << name << ": " << value;
-    }
-    if (!body.empty()) {
-      r->setBody(body, "application/sdp");
-    }
-    inject(r->serialize());
-  }
+  // ---- the peer (inject(), reply(): SimulatedWire) ---------------------------------------
 
   using PeerRequest = testing::PeerRequest;
 
   /** A request from the peer (Carol at 10.0.0.2:5070) to us, as text. */
   std::string peerRequest(const PeerRequest& p) const {
-    std::string m = p.method + " sip:alice@10.0.0.1:5060 SIP/2.0\r\n";
-    m += "Via: SIP/2.0/" + std::string(proto()) + " 10.0.0.2:5070;branch=" + p.branch + "\r\n";
-    m += "Max-Forwards: 70\r\n";
-    m += "From: \"Carol\" <sip:carol@10.0.0.2>;tag=" + p.fromTag + "\r\n";
-    m += "To: <sip:alice@10.0.0.1>";
+    std::string to = "<sip:alice@10.0.0.1>";
     if (!p.toTag.empty()) {
-      m += ";tag=" + p.toTag;
+      to += ";tag=" + p.toTag;
     }
-    m += "\r\nCall-ID: " + p.callId + "\r\n";
-    m += "CSeq: " + std::to_string(p.cseq) + " " +
-         (p.cseqMethod.empty() ? p.method : p.cseqMethod) + "\r\n";
-    if (p.contact) {
-      m += "Contact: <sip:carol@10.0.0.2:5070>\r\n";
-    }
-    m += p.extra;
-    if (!p.body.empty()) {
-      m += "Content-Type: " + p.contentType + "\r\n";
-    }
-    m += "Content-Length: " + std::to_string(p.body.size()) + "\r\n\r\n" + p.body;
-    return m;
+    return requestText(p, "10.0.0.2:5070", "\"Carol\" <sip:carol@10.0.0.2>;tag=" + p.fromTag, to,
+                       p.callId, "<sip:carol@10.0.0.2:5070>");
   }
 
   // ---- UAC helpers ---------------------------------------------------------------------
@@ -300,7 +317,7 @@ class SessionFixture {
     c.from = "\"Alice\" <sip:alice@10.0.0.1>";
     c.to = "<sip:bob@10.0.0.2>";
     c.contact = "<sip:alice@10.0.0.1:5060>";
-    c.target = transport::Target{protocol_, peer()};
+    c.target = transport::Target{protocol(), peer()};
     c.sdp = kOurSdp;
     return c;
   }
@@ -319,6 +336,17 @@ class SessionFixture {
     return h.ok() ? *h : SessionHandle{};
   }
 
+  /**
+   * A request from Bob (at 10.0.0.3:5080, his Contact) in the dialog of our INVITE, as text.
+   * Uses `p`'s method, branch, CSeq, Contact (his), extra headers and body.
+   */
+  std::string fromCallee(const PeerRequest& p) const {
+    return requestText(p, "10.0.0.3:5080", "<sip:bob@10.0.0.2>;tag=bob-tag",
+                       invite ? std::string(invite->from().text) : std::string{},
+                       invite ? std::string(invite->callId()) : std::string{},
+                       "<sip:bob@10.0.0.3:5080>");
+  }
+
   /** The peer's 200 to our INVITE, from Bob at 10.0.0.3:5080 (its Contact). */
   void answerOurInvite(std::string_view toTag = "bob-tag", HeaderList extra = {},
                        std::string contact = "<sip:bob@10.0.0.3:5080>") {
@@ -327,10 +355,18 @@ class SessionFixture {
     reply(*invite, 200, toTag, extra, kPeerSdp);
   }
 
-  /** call() + 180 + 200; leaves the ACK in `acked` and the session Confirmed. */
-  SessionHandle establishUac(HeaderList okHeaders = {}) {
+  /** call() + Bob's 180 (with `headers`): Early. */
+  SessionHandle ringingUac(const HeaderList& headers = {}) {
     SessionHandle h = call();
-    reply(*invite, 180, "bob-tag", {{"Contact", "<sip:bob@10.0.0.3:5080>"}});
+    if (invite) {
+      reply(*invite, 180, "bob-tag", headers);
+    }
+    return h;
+  }
+
+  /** ringingUac() + 200; the ACK is taken and the session Confirmed. */
+  SessionHandle establishUac(HeaderList okHeaders = {}) {
+    SessionHandle h = ringingUac({{"Contact", "<sip:bob@10.0.0.3:5080>"}});
     answerOurInvite("bob-tag", std::move(okHeaders));
     auto sent = take();
     auto acks = requests(sent, "ACK");
@@ -386,6 +422,40 @@ class SessionFixture {
     return peerRequest(p);
   }
 
+  /** The ACK for a non-2xx final response to the INVITE with `branch` and `cseq` (§17.1.1.3). */
+  std::string ackForNon2xx(SessionHandle h, std::string branch = "z9hG4bKpeer-inv",
+                           std::uint32_t cseq = 1) const {
+    return peerRequest({.method = "ACK",
+                        .branch = std::move(branch),
+                        .cseq = cseq,
+                        .toTag = ourTag(h),
+                        .contact = false});
+  }
+
+  /**
+   * The peer's INVITE `p`, which we must refuse without a session: with `status`, and with
+   * `header` (unless empty) set to `value`.
+   */
+  void expectRefused(PeerRequest p, int status, std::string_view header = {},
+                     std::string_view value = {}) {
+    EXPECT_FALSE(incoming(std::move(p)).valid()) << "no session for a refused INVITE";
+    auto refusal = takeFinal();
+    ASSERT_TRUE(refusal);
+    EXPECT_TRUE(refusal->isResponse(status, "INVITE")) << refusal->msg.statusCode();
+    if (!header.empty()) {
+      EXPECT_EQ(refusal->msg.header(header), value) << header;
+    }
+  }
+
+  /** incoming() + provisional(status); what was sent is taken. */
+  SessionHandle earlyUas(int status = 180) {
+    SessionHandle h = incoming();
+    EXPECT_TRUE(layer.provisional(h, status).ok());
+    loop.runUntilIdle();
+    (void)take();
+    return h;
+  }
+
   /** incoming() + answer(); the 200 sent is in `ok`. */
   SessionHandle answeredUas(PeerRequest p = {}) {
     SessionHandle h = incoming(std::move(p));
@@ -412,6 +482,50 @@ class SessionFixture {
 
   // ---- the end ---------------------------------------------------------------------------
 
+  /**
+   * Runs the clock on to `at` (seconds since the start): until `step` before it no session
+   * may end; then the one end (see RecordingObserver::endedOnce), of `kind`, at `at`.
+   */
+  std::optional<RecordingObserver::Event> endsAt(EndKind kind, double at, base::Duration step) {
+    runTo(at, step);
+    EXPECT_EQ(observer.count("ended"), 0u) << "before " << at << " s";
+    loop.advance(step);
+    auto e = observer.endedOnce(kind);
+    if (e) {
+      EXPECT_EQ(e->at, at);
+    }
+    return e;
+  }
+
+  /** hangup(h, headers) and the one request with `method` (BYE, CANCEL) it sent at once. */
+  std::optional<Out> hangupSends(SessionHandle h, std::string_view method,
+                                 const HeaderList& headers = {}) {
+    const auto r = layer.hangup(h, headers);
+    EXPECT_TRUE(r.ok()) << r.error().message();
+    loop.runUntilIdle();
+    return takeRequest(method);
+  }
+
+  /** release(h) and the one request with `method` (BYE, CANCEL) it sent at once. */
+  std::optional<Out> releaseSends(SessionHandle h, std::string_view method) {
+    layer.release(h);
+    loop.runUntilIdle();
+    return takeRequest(method);
+  }
+
+  /** The peer answers `request` with `status`; then nothing may be left (expectAllGone). */
+  void replyThenAllGone(const SipMessage& request, int status = 200) {
+    reply(request, status);
+    expectAllGone();
+  }
+
+  /** Ends `h` with a BYE of ours that the peer answers 200; then nothing may be left. */
+  void hangupToTheEnd(SessionHandle h) {
+    auto bye = hangupSends(h, "BYE");
+    ASSERT_TRUE(bye);
+    replyThenAllGone(bye->msg);
+  }
+
   /** Runs the clock on past every linger timer and checks nothing is left. */
   void expectAllGone() {
     loop.advance(10min);
@@ -426,19 +540,47 @@ class SessionFixture {
     EXPECT_EQ(loop.pendingTimers(), 0u);
   }
 
-  base::SimLoop loop;
-
- private:
-  Protocol protocol_;
-  std::vector<SipMessage> log_;  // everything take() saw, kept for debugging
-
- public:
-  transport::LoopTransport wire;
-  transport::TransportLayer transportLayer;
   RecordingObserver observer;
   session::SessionLayer layer;
   std::optional<SipMessage> invite;  // UAC: our INVITE as sent
   std::optional<SipMessage> ok;      // UAS: our 200 as sent
+
+ private:
+  /**
+   * `p` as text, sent from `host` ("ip:port", in the Via) with `from`, `to` and `callId`;
+   * `contact` is its Contact when `p` has one.
+   */
+  std::string requestText(const PeerRequest& p, std::string_view host, std::string_view from,
+                          std::string_view to, std::string_view callId,
+                          std::string_view contact) const {
+    std::string m = p.method + " sip:alice@10.0.0.1:5060 SIP/2.0\r\n";
+    m += "Via: SIP/2.0/" + std::string(proto()) + " " + std::string(host) + ";branch=" + p.branch +
+         "\r\n";
+    m += "Max-Forwards: 70\r\n";
+    m += "From: " + std::string(from) + "\r\n";
+    m += "To: " + std::string(to) + "\r\n";
+    m += "Call-ID: " + std::string(callId) + "\r\n";
+    m += "CSeq: " + std::to_string(p.cseq) + " " +
+         (p.cseqMethod.empty() ? p.method : p.cseqMethod) + "\r\n";
+    if (p.contact) {
+      m += "Contact: " + std::string(contact) + "\r\n";
+    }
+    m += p.extra;
+    if (!p.body.empty()) {
+      m += "Content-Type: " + p.contentType + "\r\n";
+    }
+    m += "Content-Length: " + std::to_string(p.body.size()) + "\r\n\r\n" + p.body;
+    return m;
+  }
+
+  /** Runs the clock on to `before` ahead of `at` (seconds since the start). */
+  void runTo(double at, base::Duration before) {
+    const base::TimePoint when{
+        std::chrono::round<base::Duration>(std::chrono::duration<double>(at))};
+    loop.advance(when - before - loop.now());
+  }
+
+  std::vector<SipMessage> log_;  // everything take() saw, kept for debugging
 };
 
 }  // namespace tapi::sip::testing

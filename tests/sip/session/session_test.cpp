@@ -34,6 +34,13 @@ bool hasValue(const SipMessage& m, std::string_view header, std::string_view val
   return false;
 }
 
+/** `sent` is an ACK and then a BYE: what answers a 2xx for a call we are giving up. */
+void expectAckThenBye(const std::vector<Out>& sent) {
+  ASSERT_EQ(sent.size(), 2u) << SessionFixture::describe(sent);
+  ASSERT_TRUE(sent[0].isRequest("ACK")) << SessionFixture::describe(sent);
+  ASSERT_TRUE(sent[1].isRequest("BYE")) << SessionFixture::describe(sent);
+}
+
 // ======================================================================================
 // UAC
 // ======================================================================================
@@ -73,18 +80,16 @@ TEST_P(UacTest, HappyPathInviteRingingAnswerAckByeEndsOnce) {
   EXPECT_EQ(f.layer.state(h), SessionState::Confirmed);
   ASSERT_EQ(f.observer.count("answered"), 1u);
   EXPECT_EQ(f.observer.of("answered")[0].status, 200);
-  auto sent = f.take();
-  auto acks = SessionFixture::requests(sent, "ACK");
-  ASSERT_EQ(acks.size(), 1u) << SessionFixture::describe(sent);
-  const Out& ack = acks[0];
+  auto ack = f.takeRequest("ACK");
+  ASSERT_TRUE(ack);
   // §13.2.2.4: to the remote target (the 2xx's Contact), CSeq of the INVITE, new branch.
-  EXPECT_EQ(ack.to.endpoint, ep("10.0.0.3", 5080));
-  EXPECT_EQ(ack.msg.requestUri().text, "sip:bob@10.0.0.3:5080");
-  EXPECT_EQ(ack.msg.cseq().number, 1u);
-  EXPECT_EQ(ack.msg.cseq().methodName, "ACK");
-  EXPECT_EQ(ack.msg.to().tag(), "bob-tag");
-  EXPECT_EQ(ack.msg.from().tag(), inv.from().tag());
-  EXPECT_NE(ack.msg.topVia().branch, inv.topVia().branch);
+  EXPECT_EQ(ack->to.endpoint, ep("10.0.0.3", 5080));
+  EXPECT_EQ(ack->msg.requestUri().text, "sip:bob@10.0.0.3:5080");
+  EXPECT_EQ(ack->msg.cseq().number, 1u);
+  EXPECT_EQ(ack->msg.cseq().methodName, "ACK");
+  EXPECT_EQ(ack->msg.to().tag(), "bob-tag");
+  EXPECT_EQ(ack->msg.from().tag(), inv.from().tag());
+  EXPECT_NE(ack->msg.topVia().branch, inv.topVia().branch);
   EXPECT_EQ(f.observer.kinds(), (std::vector<std::string>{"progress", "progress", "answered"}));
   ASSERT_NE(f.layer.dialogOf(h), nullptr);
   EXPECT_TRUE(f.layer.dialogOf(h)->confirmed());
@@ -92,26 +97,22 @@ TEST_P(UacTest, HappyPathInviteRingingAnswerAckByeEndsOnce) {
   EXPECT_EQ(f.layer.stats().dialogs, 1u);
   EXPECT_EQ(f.layer.unfinished(), 1u);
 
-  ASSERT_TRUE(f.layer.hangup(h, {{"Reason", "Q.850;cause=16"}}).ok());
-  f.loop.runUntilIdle();
-  sent = f.take();
-  auto byes = SessionFixture::requests(sent, "BYE");
-  ASSERT_EQ(byes.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_EQ(byes[0].to.endpoint, ep("10.0.0.3", 5080));
-  EXPECT_EQ(byes[0].msg.cseq().number, 2u);
-  EXPECT_EQ(byes[0].msg.to().tag(), "bob-tag");
-  EXPECT_EQ(byes[0].msg.header("Reason"), "Q.850;cause=16");
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::LocalHangup);
-  EXPECT_EQ(ended[0].at, 2.0);
-  EXPECT_TRUE(ended[0].ringingSeen);
-  EXPECT_FALSE(ended[0].weCancelled);
+  auto bye = f.hangupSends(h, "BYE", {{"Reason", "Q.850;cause=16"}});
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->to.endpoint, ep("10.0.0.3", 5080));
+  EXPECT_EQ(bye->msg.cseq().number, 2u);
+  EXPECT_EQ(bye->msg.to().tag(), "bob-tag");
+  EXPECT_EQ(bye->msg.header("Reason"), "Q.850;cause=16");
+  auto ended = f.observer.endedOnce(EndKind::LocalHangup);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->at, 2.0);
+  EXPECT_TRUE(ended->ringingSeen);
+  EXPECT_FALSE(ended->weCancelled);
   EXPECT_EQ(f.layer.state(h), SessionState::Terminated);
   EXPECT_TRUE(f.layer.hangup(h).ok()) << "a second hangup is a no-op";
   EXPECT_EQ(f.layer.unfinished(), 1u) << "the BYE is not answered yet";
 
-  f.reply(byes[0].msg, 200);
+  f.reply(bye->msg, 200);
   EXPECT_EQ(f.layer.unfinished(), 0u);
   EXPECT_EQ(f.observer.count("ended"), 1u);
   f.expectAllGone();
@@ -124,28 +125,19 @@ TEST_P(UacTest, RetransmittedTwoHundredIsAckedAgainAndReportedOnce) {
   SessionHandle h = f.establishUac();
   f.loop.advance(1s);
   f.answerOurInvite();  // the same 2xx again
-  auto sent = f.take();
-  auto acks = SessionFixture::requests(sent, "ACK");
-  ASSERT_EQ(acks.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_EQ(acks[0].msg.cseq().number, 1u);
-  EXPECT_EQ(acks[0].to.endpoint, ep("10.0.0.3", 5080));
+  auto ack = f.takeRequest("ACK");
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->msg.cseq().number, 1u);
+  EXPECT_EQ(ack->to.endpoint, ep("10.0.0.3", 5080));
   EXPECT_EQ(f.observer.count("answered"), 1u);
 
   // After Timer M the client transaction is gone; the dialog still re-ACKs a late 2xx.
   f.loop.advance(40s);
   f.answerOurInvite();
-  sent = f.take();
-  EXPECT_EQ(SessionFixture::requests(sent, "ACK").size(), 1u) << SessionFixture::describe(sent);
+  EXPECT_TRUE(f.takeRequest("ACK"));
   EXPECT_EQ(f.observer.count("answered"), 1u);
   EXPECT_EQ(f.layer.state(h), SessionState::Confirmed);
-
-  ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.runUntilIdle();
-  sent = f.take();
-  auto byes = SessionFixture::requests(sent, "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  f.hangupToTheEnd(h);
 }
 
 TEST_P(UacTest, HangupBeforeAnyProvisionalDefersCancelUntilOneArrives) {
@@ -160,10 +152,9 @@ TEST_P(UacTest, HangupBeforeAnyProvisionalDefersCancelUntilOneArrives) {
   EXPECT_EQ(f.layer.unfinished(), 1u);
 
   f.reply(*f.invite, 180, "bob-tag");
-  sent = f.take();
-  auto cancels = SessionFixture::requests(sent, "CANCEL");
-  ASSERT_EQ(cancels.size(), 1u) << SessionFixture::describe(sent);
-  const SipMessage& c = cancels[0].msg;
+  auto cancel = f.takeRequest("CANCEL");
+  ASSERT_TRUE(cancel);
+  const SipMessage& c = cancel->msg;
   EXPECT_EQ(c.topVia().branch, f.invite->topVia().branch);
   EXPECT_EQ(c.cseq().number, f.invite->cseq().number);
   EXPECT_EQ(c.cseq().methodName, "CANCEL");
@@ -174,16 +165,14 @@ TEST_P(UacTest, HangupBeforeAnyProvisionalDefersCancelUntilOneArrives) {
 
   f.reply(c, 200);
   f.reply(*f.invite, 487, "bob-tag");
-  sent = f.take();
-  auto acks = SessionFixture::requests(sent, "ACK");
-  ASSERT_EQ(acks.size(), 1u) << "the transaction ACKs the 487";
-  EXPECT_EQ(acks[0].msg.topVia().branch, f.invite->topVia().branch);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::LocalHangup);
-  EXPECT_TRUE(ended[0].weCancelled);
-  EXPECT_TRUE(ended[0].ringingSeen);
-  EXPECT_EQ(ended[0].endStatus, 487);
+  auto ack = f.takeRequest("ACK");
+  ASSERT_TRUE(ack) << "the transaction ACKs the 487";
+  EXPECT_EQ(ack->msg.topVia().branch, f.invite->topVia().branch);
+  auto ended = f.observer.endedOnce(EndKind::LocalHangup);
+  ASSERT_TRUE(ended);
+  EXPECT_TRUE(ended->weCancelled);
+  EXPECT_TRUE(ended->ringingSeen);
+  EXPECT_EQ(ended->endStatus, 487);
   f.expectAllGone();
   EXPECT_EQ(f.observer.count("ended"), 1u);
 }
@@ -192,15 +181,13 @@ TEST_P(UacTest, HangupWhileTryingSendsCancelAtOnce) {
   SessionFixture f(GetParam());
   SessionHandle h = f.call();
   f.reply(*f.invite, 100);
-  ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.runUntilIdle();
-  auto sent = f.take();
-  auto cancels = SessionFixture::requests(sent, "CANCEL");
-  ASSERT_EQ(cancels.size(), 1u) << SessionFixture::describe(sent);
-  f.reply(cancels[0].msg, 200);
+  auto cancel = f.hangupSends(h, "CANCEL");
+  ASSERT_TRUE(cancel);
+  f.reply(cancel->msg, 200);
   f.reply(*f.invite, 487);
-  ASSERT_EQ(f.observer.count("ended"), 1u);
-  EXPECT_FALSE(f.observer.of("ended")[0].ringingSeen);
+  auto ended = f.observer.endedOnce();
+  ASSERT_TRUE(ended);
+  EXPECT_FALSE(ended->ringingSeen);
   f.expectAllGone();
 }
 
@@ -211,10 +198,10 @@ TEST_P(UacTest, HangupBeforeProvisionalThenFinalResponseSendsNoCancel) {
   f.reply(*f.invite, 486, "bob-tag");
   auto sent = f.take();
   EXPECT_TRUE(SessionFixture::requests(sent, "CANCEL").empty()) << SessionFixture::describe(sent);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].endStatus, 486);
-  EXPECT_TRUE(ended[0].weCancelled);
+  auto ended = f.observer.endedOnce();
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->endStatus, 486);
+  EXPECT_TRUE(ended->weCancelled);
   f.expectAllGone();
 }
 
@@ -222,13 +209,7 @@ TEST_P(UacTest, HangupBeforeProvisionalAndNoAnswerAtAllEndsAtTimerB) {
   SessionFixture f(GetParam());
   SessionHandle h = f.call();
   ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.advance(31s);
-  EXPECT_EQ(f.observer.count("ended"), 0u);
-  f.loop.advance(1s);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].at, 32.0);
-  EXPECT_EQ(ended[0].end, EndKind::LocalHangup);
+  ASSERT_TRUE(f.endsAt(EndKind::LocalHangup, 32.0, 1s));
   EXPECT_TRUE(SessionFixture::requests(f.take(), "CANCEL").empty());
   f.expectAllGone();
 }
@@ -239,48 +220,35 @@ TEST_P(UacTest, HangupBeforeProvisionalThenTwoHundredIsAckedThenByed) {
   ASSERT_TRUE(f.layer.hangup(h, {{"Reason", "Q.850;cause=16"}}).ok());
   f.answerOurInvite();
   auto sent = f.take();
-  ASSERT_EQ(sent.size(), 2u) << SessionFixture::describe(sent);
-  EXPECT_TRUE(sent[0].isRequest("ACK"));
-  EXPECT_TRUE(sent[1].isRequest("BYE"));
+  ASSERT_NO_FATAL_FAILURE(expectAckThenBye(sent));
   EXPECT_EQ(sent[1].msg.header("Reason"), "Q.850;cause=16");
   EXPECT_TRUE(SessionFixture::requests(sent, "CANCEL").empty());
   EXPECT_EQ(f.observer.count("answered"), 0u);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::LocalHangup);
-  f.reply(sent[1].msg, 200);
-  f.expectAllGone();
+  ASSERT_TRUE(f.observer.endedOnce(EndKind::LocalHangup));
+  f.replyThenAllGone(sent[1].msg);
 }
 
 TEST_P(UacTest, TwoHundredCrossingTheCancelIsAckedThenByed) {
   SessionFixture f(GetParam());
-  SessionHandle h = f.call();
-  f.reply(*f.invite, 180, "bob-tag", {{"Contact", "<sip:bob@10.0.0.3:5080>"}});
-  ASSERT_TRUE(f.layer.hangup(h, {{"Reason", "Q.850;cause=19"}}).ok());
-  f.loop.runUntilIdle();
-  auto sent = f.take();
-  auto cancels = SessionFixture::requests(sent, "CANCEL");
-  ASSERT_EQ(cancels.size(), 1u);
-  const SipMessage cancel = cancels[0].msg.clone();
+  SessionHandle h = f.ringingUac({{"Contact", "<sip:bob@10.0.0.3:5080>"}});
+  auto cancel = f.hangupSends(h, "CANCEL", {{"Reason", "Q.850;cause=19"}});
+  ASSERT_TRUE(cancel);
 
   // Row 1b: the 200 was already on its way.
   f.answerOurInvite();
-  sent = f.take();
-  ASSERT_EQ(sent.size(), 2u) << SessionFixture::describe(sent);
-  EXPECT_TRUE(sent[0].isRequest("ACK")) << SessionFixture::describe(sent);
-  EXPECT_TRUE(sent[1].isRequest("BYE")) << SessionFixture::describe(sent);
+  auto sent = f.take();
+  ASSERT_NO_FATAL_FAILURE(expectAckThenBye(sent));
   EXPECT_EQ(sent[0].to.endpoint, ep("10.0.0.3", 5080));
   EXPECT_EQ(sent[1].to.endpoint, ep("10.0.0.3", 5080));
   EXPECT_EQ(sent[1].msg.cseq().number, 2u);
   EXPECT_EQ(sent[1].msg.to().tag(), "bob-tag");
   EXPECT_EQ(sent[1].msg.header("Reason"), "Q.850;cause=19");
   EXPECT_EQ(f.observer.count("answered"), 0u) << "never shown to the app as answered";
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::LocalHangup);
-  EXPECT_TRUE(ended[0].weCancelled);
+  auto ended = f.observer.endedOnce(EndKind::LocalHangup);
+  ASSERT_TRUE(ended);
+  EXPECT_TRUE(ended->weCancelled);
 
-  f.reply(cancel, 200);
+  f.reply(cancel->msg, 200);
   f.reply(sent[1].msg, 200);
   f.expectAllGone();
   EXPECT_EQ(f.observer.count("ended"), 1u);
@@ -288,30 +256,21 @@ TEST_P(UacTest, TwoHundredCrossingTheCancelIsAckedThenByed) {
 
 TEST_P(UacTest, CancelAnsweredButNoFinalResponseGivesUpAfter64T1) {
   SessionFixture f(GetParam());
-  SessionHandle h = f.call();
-  f.reply(*f.invite, 180, "bob-tag");
-  ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.runUntilIdle();
-  auto cancels = SessionFixture::requests(f.take(), "CANCEL");
-  ASSERT_EQ(cancels.size(), 1u);
-  f.reply(cancels[0].msg, 200);
+  SessionHandle h = f.ringingUac();
+  auto cancel = f.hangupSends(h, "CANCEL");
+  ASSERT_TRUE(cancel);
+  f.reply(cancel->msg, 200);
   // No 487 ever comes. §9.1: 64*T1 after the CANCEL the INVITE is given up.
-  f.loop.advance(31900ms);
-  EXPECT_EQ(f.observer.count("ended"), 0u);
-  f.loop.advance(100ms);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].at, 32.0);
-  EXPECT_EQ(ended[0].end, EndKind::LocalHangup);
-  EXPECT_TRUE(ended[0].weCancelled);
+  auto ended = f.endsAt(EndKind::LocalHangup, 32.0, 100ms);
+  ASSERT_TRUE(ended);
+  EXPECT_TRUE(ended->weCancelled);
   EXPECT_EQ(f.layer.unfinished(), 0u);
   f.expectAllGone();
 }
 
 TEST_P(UacTest, NoFinalResponseAfterRingingWaitsForTheApp) {
   SessionFixture f(GetParam());
-  SessionHandle h = f.call();
-  f.reply(*f.invite, 180, "bob-tag");
+  SessionHandle h = f.ringingUac();
   // Row 9: Timer B does not run once a 1xx came; only the app's no-answer timer ends it.
   f.loop.advance(10min);
   EXPECT_EQ(f.observer.count("ended"), 0u);
@@ -323,24 +282,21 @@ TEST_P(UacTest, NoFinalResponseAfterRingingWaitsForTheApp) {
 
 TEST_P(UacTest, FinalBusyEndsWithTheResponse) {
   SessionFixture f(GetParam());
-  SessionHandle h = f.call();
-  f.reply(*f.invite, 180, "bob-tag");
+  SessionHandle h = f.ringingUac();
   f.loop.advance(3s);
   f.reply(*f.invite, 486, "bob-tag");
-  auto sent = f.take();
-  auto acks = SessionFixture::requests(sent, "ACK");
-  ASSERT_EQ(acks.size(), 1u) << "the INVITE transaction ACKs a non-2xx itself";
-  EXPECT_EQ(acks[0].msg.topVia().branch, f.invite->topVia().branch);
-  EXPECT_EQ(acks[0].to.endpoint, f.peer()) << "hop-by-hop, to the INVITE's target";
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::FinalResponse);
-  EXPECT_TRUE(ended[0].hadMessage);
-  EXPECT_EQ(ended[0].status, 486);
-  EXPECT_EQ(ended[0].endStatus, 486);
-  EXPECT_TRUE(ended[0].ringingSeen);
-  EXPECT_FALSE(ended[0].weCancelled);
-  EXPECT_EQ(ended[0].at, 3.0);
+  auto ack = f.takeRequest("ACK");
+  ASSERT_TRUE(ack) << "the INVITE transaction ACKs a non-2xx itself";
+  EXPECT_EQ(ack->msg.topVia().branch, f.invite->topVia().branch);
+  EXPECT_EQ(ack->to.endpoint, f.peer()) << "hop-by-hop, to the INVITE's target";
+  auto ended = f.observer.endedOnce(EndKind::FinalResponse);
+  ASSERT_TRUE(ended);
+  EXPECT_TRUE(ended->hadMessage);
+  EXPECT_EQ(ended->status, 486);
+  EXPECT_EQ(ended->endStatus, 486);
+  EXPECT_TRUE(ended->ringingSeen);
+  EXPECT_FALSE(ended->weCancelled);
+  EXPECT_EQ(ended->at, 3.0);
   // Terminated, or already freed on a reliable transport (Timer D is zero there).
   EXPECT_EQ(f.layer.state(h).value_or(SessionState::Terminated), SessionState::Terminated);
   // A retransmitted 486 is absorbed by the transaction: no second onEnded.
@@ -352,20 +308,16 @@ TEST_P(UacTest, FinalBusyEndsWithTheResponse) {
 TEST_P(UacTest, NoResponseAtAllIsTimerBTimeout) {
   SessionFixture f(GetParam());
   f.call();
-  f.loop.advance(31900ms);
-  EXPECT_EQ(f.observer.count("ended"), 0u);
+  auto ended = f.endsAt(EndKind::Timeout, 32.0, 100ms);
+  ASSERT_TRUE(ended);
+  EXPECT_FALSE(ended->hadMessage);
+  const auto sent = f.take();
   if (!f.reliable()) {
     // Timer A: 0.5, 1.5, 3.5, 7.5, 15.5, 31.5.
-    EXPECT_EQ(SessionFixture::times(SessionFixture::requests(f.take(), "INVITE")),
+    EXPECT_EQ(SessionFixture::times(SessionFixture::requests(sent, "INVITE")),
               seq({0.5, 1.5, 3.5, 7.5, 15.5, 31.5}));
   }
-  f.loop.advance(100ms);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::Timeout);
-  EXPECT_EQ(ended[0].at, 32.0);
-  EXPECT_FALSE(ended[0].hadMessage);
-  EXPECT_TRUE(SessionFixture::requests(f.take(), "CANCEL").empty());
+  EXPECT_TRUE(SessionFixture::requests(sent, "CANCEL").empty());
   f.expectAllGone();
 }
 
@@ -375,9 +327,7 @@ TEST_P(UacTest, SecondForkedTwoHundredIsAckedAndByedNotReported) {
   // Another branch of the fork answers too, with another To tag and Contact.
   f.answerOurInvite("fork-tag", {}, "<sip:dave@10.0.0.4:5090>");
   auto sent = f.take();
-  ASSERT_EQ(sent.size(), 2u) << SessionFixture::describe(sent);
-  ASSERT_TRUE(sent[0].isRequest("ACK"));
-  ASSERT_TRUE(sent[1].isRequest("BYE"));
+  ASSERT_NO_FATAL_FAILURE(expectAckThenBye(sent));
   for (const auto& o : sent) {
     EXPECT_EQ(o.to.endpoint, ep("10.0.0.4", 5090));
     EXPECT_EQ(o.msg.requestUri().text, "sip:dave@10.0.0.4:5090");
@@ -393,14 +343,11 @@ TEST_P(UacTest, SecondForkedTwoHundredIsAckedAndByedNotReported) {
   f.reply(sent[1].msg, 200);
 
   // The kept dialog is untouched: its BYE goes to Bob with the next CSeq of its own.
-  ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.runUntilIdle();
-  sent = f.take();
-  auto byes = SessionFixture::requests(sent, "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  EXPECT_EQ(byes[0].msg.to().tag(), "bob-tag");
-  EXPECT_EQ(byes[0].to.endpoint, ep("10.0.0.3", 5080));
-  f.reply(byes[0].msg, 200);
+  auto bye = f.hangupSends(h, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->msg.to().tag(), "bob-tag");
+  EXPECT_EQ(bye->to.endpoint, ep("10.0.0.3", 5080));
+  f.reply(bye->msg, 200);
   EXPECT_EQ(f.observer.count("ended"), 1u);
   f.expectAllGone();
 }
@@ -410,41 +357,34 @@ TEST_P(UacTest, RecordRouteIsFollowedInDialog) {
   SessionHandle h = f.call();
   f.answerOurInvite("bob-tag", {{"Record-Route", "<sip:10.0.0.9:5099;lr>"},
                                 {"Record-Route", "<sip:10.0.0.8;lr>"}});
-  auto sent = f.take();
-  auto acks = SessionFixture::requests(sent, "ACK");
-  ASSERT_EQ(acks.size(), 1u);
+  auto ack = f.takeRequest("ACK");
+  ASSERT_TRUE(ack);
   // Route set = Record-Route reversed; the first hop is the first route.
-  EXPECT_EQ(acks[0].to.endpoint, ep("10.0.0.8", 5060));
-  EXPECT_EQ(acks[0].msg.requestUri().text, "sip:bob@10.0.0.3:5080");
-  ASSERT_EQ(acks[0].msg.routes().size(), 2u);
-  EXPECT_EQ(acks[0].msg.routes()[0].text, "<sip:10.0.0.8;lr>");
-  ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.runUntilIdle();
-  sent = f.take();
-  auto byes = SessionFixture::requests(sent, "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  EXPECT_EQ(byes[0].to.endpoint, ep("10.0.0.8", 5060));
-  EXPECT_EQ(byes[0].msg.routes().size(), 2u);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  EXPECT_EQ(ack->to.endpoint, ep("10.0.0.8", 5060));
+  EXPECT_EQ(ack->msg.requestUri().text, "sip:bob@10.0.0.3:5080");
+  ASSERT_EQ(ack->msg.routes().size(), 2u);
+  EXPECT_EQ(ack->msg.routes()[0].text, "<sip:10.0.0.8;lr>");
+  auto bye = f.hangupSends(h, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->to.endpoint, ep("10.0.0.8", 5060));
+  EXPECT_EQ(bye->msg.routes().size(), 2u);
+  f.replyThenAllGone(bye->msg);
 }
 
 TEST_P(UacTest, TwoHundredWithoutContactStillEndsTheSession) {
   SessionFixture f(GetParam());
-  SessionHandle h = f.call();
-  f.reply(*f.invite, 180, "bob-tag");
+  SessionHandle h = f.ringingUac();
   // A broken 2xx (§13.3.1.4: it MUST carry a Contact): no dialog can be made from it.
   f.reply(*f.invite, 200, "bob-tag", {}, SessionFixture::kPeerSdp);
   (void)f.take();
   // The session may not hang: once the INVITE transaction is over (Timer M, 64*T1 after
   // the 2xx) nothing can answer the INVITE any more, and the session ends exactly once.
   f.loop.advance(5min);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u) << "state "
-                              << (f.layer.state(h) ? session::toString(*f.layer.state(h)) : "gone");
-  EXPECT_LE(ended[0].at, 32.0);
-  EXPECT_EQ(ended[0].end, EndKind::Timeout);
-  EXPECT_TRUE(ended[0].ringingSeen);
+  auto ended = f.observer.endedOnce(EndKind::Timeout);
+  ASSERT_TRUE(ended) << "state "
+                     << (f.layer.state(h) ? session::toString(*f.layer.state(h)) : "gone");
+  EXPECT_LE(ended->at, 32.0);
+  EXPECT_TRUE(ended->ringingSeen);
   EXPECT_EQ(f.observer.count("answered"), 0u);
   f.expectAllGone();
 }
@@ -452,21 +392,14 @@ TEST_P(UacTest, TwoHundredWithoutContactStillEndsTheSession) {
 TEST_P(UacTest, PeerByeEndsTheCall) {
   SessionFixture f(GetParam());
   SessionHandle h = f.establishUac();
-  const std::string tag(f.invite->from().tag());
-  std::string bye = "BYE sip:alice@10.0.0.1:5060 SIP/2.0\r\n";
-  bye += std::string("Via: SIP/2.0/") + f.proto() + " 10.0.0.3:5080;branch=z9hG4bKbobbye1\r\n";
-  bye += "Max-Forwards: 70\r\nFrom: <sip:bob@10.0.0.2>;tag=bob-tag\r\n";
-  bye += "To: \"Alice\" <sip:alice@10.0.0.1>;tag=" + tag + "\r\n";
-  bye += "Call-ID: " + std::string(f.invite->callId()) + "\r\nCSeq: 1 BYE\r\n";
-  bye += "Reason: Q.850;cause=16\r\nContent-Length: 0\r\n\r\n";
-  f.inject(bye);
-  auto sent = f.take();
-  ASSERT_EQ(SessionFixture::responses(sent, 200, "BYE").size(), 1u)
-      << SessionFixture::describe(sent);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::Bye);
-  EXPECT_EQ(ended[0].endMethod, "BYE");
+  f.inject(f.fromCallee({.method = "BYE",
+                         .branch = "z9hG4bKbobbye1",
+                         .extra = "Reason: Q.850;cause=16\r\n",
+                         .contact = false}));
+  ASSERT_TRUE(f.takeResponse(200, "BYE"));
+  auto ended = f.observer.endedOnce(EndKind::Bye);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->endMethod, "BYE");
   EXPECT_EQ(f.layer.state(h), SessionState::Terminated);
   f.expectAllGone();
 }
@@ -478,10 +411,10 @@ TEST_P(UacTest, ChallengeIsAnsweredWithCredentialsAndNextCSeq) {
   SessionHandle h = f.call();
   f.reply(*f.invite, 407, "proxy-tag", {{"Proxy-Authenticate", "Digest realm=\"x\", nonce=\"n\""}});
   auto sent = f.take();
-  auto invites = SessionFixture::requests(sent, "INVITE");
-  ASSERT_EQ(invites.size(), 1u) << SessionFixture::describe(sent);
+  auto invite = SessionFixture::only(SessionFixture::requests(sent, "INVITE"), sent);
+  ASSERT_TRUE(invite);
   EXPECT_EQ(SessionFixture::requests(sent, "ACK").size(), 1u) << "the 407 is ACKed";
-  const SipMessage retry = invites[0].msg.clone();
+  const SipMessage retry = invite->msg.clone();
   EXPECT_EQ(retry.cseq().number, 2u);
   EXPECT_EQ(retry.header("Proxy-Authorization"), "Digest username=\"alice\"");
   EXPECT_EQ(retry.callId(), f.invite->callId());
@@ -492,18 +425,14 @@ TEST_P(UacTest, ChallengeIsAnsweredWithCredentialsAndNextCSeq) {
 
   f.invite = retry.clone();
   f.answerOurInvite();
-  sent = f.take();
-  auto acks = SessionFixture::requests(sent, "ACK");
-  ASSERT_EQ(acks.size(), 1u);
-  EXPECT_EQ(acks[0].msg.cseq().number, 2u);
+  auto ack = f.takeRequest("ACK");
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->msg.cseq().number, 2u);
   EXPECT_EQ(f.observer.count("answered"), 1u);
-  ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.runUntilIdle();
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  EXPECT_EQ(byes[0].msg.cseq().number, 3u);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  auto bye = f.hangupSends(h, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->msg.cseq().number, 3u);
+  f.replyThenAllGone(bye->msg);
 }
 
 TEST_P(UacTest, SecondChallengeEndsTheCall) {
@@ -511,14 +440,13 @@ TEST_P(UacTest, SecondChallengeEndsTheCall) {
   f.observer.challengeAnswer = std::make_pair(std::string("Authorization"), std::string("x"));
   f.call();
   f.reply(*f.invite, 401, "t1", {{"WWW-Authenticate", "Digest realm=\"x\", nonce=\"n\""}});
-  auto invites = SessionFixture::requests(f.take(), "INVITE");
-  ASSERT_EQ(invites.size(), 1u);
-  f.invite = invites[0].msg.clone();
+  auto retry = f.takeRequest("INVITE");
+  ASSERT_TRUE(retry);
+  f.invite = retry->msg.clone();
   f.reply(*f.invite, 401, "t2", {{"WWW-Authenticate", "Digest realm=\"x\", nonce=\"m\""}});
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::FinalResponse);
-  EXPECT_EQ(ended[0].status, 401);
+  auto ended = f.observer.endedOnce(EndKind::FinalResponse);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->status, 401);
   EXPECT_EQ(f.observer.count("challenge"), 1u);
   f.expectAllGone();
 }
@@ -531,9 +459,7 @@ TEST(UacTransport, SendFailureEndsWithTransportError) {
   if (!h.ok()) {
     EXPECT_EQ(f.observer.count("ended"), 0u) << "no session, no callback";
   } else {
-    auto ended = f.observer.of("ended");
-    ASSERT_EQ(ended.size(), 1u);
-    EXPECT_EQ(ended[0].end, EndKind::TransportError);
+    ASSERT_TRUE(f.observer.endedOnce(EndKind::TransportError));
   }
   f.expectAllGone();
 }
@@ -564,32 +490,25 @@ TEST_P(UasTest, IncomingInviteIsReportedAndTryingSent) {
 
   ASSERT_TRUE(f.layer.provisional(h, 180).ok());
   f.loop.runUntilIdle();
-  sent = f.take();
-  auto ringing = SessionFixture::responses(sent, 180);
-  ASSERT_EQ(ringing.size(), 1u);
-  EXPECT_EQ(ringing[0].msg.to().tag(), f.ourTag(h));
+  auto ringing = f.takeResponse(180);
+  ASSERT_TRUE(ringing);
+  EXPECT_EQ(ringing->msg.to().tag(), f.ourTag(h));
   EXPECT_FALSE(f.ourTag(h).empty());
-  EXPECT_EQ(ringing[0].msg.contacts().size(), 1u);
+  EXPECT_EQ(ringing->msg.contacts().size(), 1u);
   EXPECT_FALSE(f.layer.provisional(h, 200).ok());
   EXPECT_FALSE(f.layer.hangup(h).ok()) << "an offered call is ended with reject()";
 
   ASSERT_TRUE(f.layer.reject(h, 486, {}, {{"Reason", "Q.850;cause=17"}}).ok());
   f.loop.runUntilIdle();
-  sent = f.take();
-  auto busy = SessionFixture::responses(sent, 486);
-  ASSERT_EQ(busy.size(), 1u);
-  EXPECT_EQ(busy[0].msg.header("Reason"), "Q.850;cause=17");
-  EXPECT_EQ(busy[0].msg.to().tag(), f.ourTag(h));
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::LocalHangup);
-  EXPECT_EQ(ended[0].endStatus, 486);
+  auto busy = f.takeResponse(486);
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->msg.header("Reason"), "Q.850;cause=17");
+  EXPECT_EQ(busy->msg.to().tag(), f.ourTag(h));
+  auto ended = f.observer.endedOnce(EndKind::LocalHangup);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->endStatus, 486);
   // The peer ACKs the 486 with the INVITE's branch: the transaction absorbs it.
-  SessionFixture::PeerRequest ack;
-  ack.method = "ACK";
-  ack.toTag = f.ourTag(h);
-  ack.contact = false;
-  f.inject(f.peerRequest(ack));
+  f.inject(f.ackForNon2xx(h));
   EXPECT_TRUE(f.take().empty());
   f.expectAllGone();
 }
@@ -636,12 +555,8 @@ TEST_P(UasTest, AnswerRetransmitsTheTwoHundredUntilTheAck) {
 
   // The peer hangs up.
   f.inject(f.inDialog(h, "BYE", 2));
-  sent = f.take();
-  ASSERT_EQ(SessionFixture::responses(sent, 200, "BYE").size(), 1u)
-      << SessionFixture::describe(sent);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::Bye);
+  ASSERT_TRUE(f.takeResponse(200, "BYE"));
+  ASSERT_TRUE(f.observer.endedOnce(EndKind::Bye));
   f.expectAllGone();
 }
 
@@ -652,42 +567,30 @@ TEST(UasTiming, RetransmissionIntervalIsCappedAtT2) {
   auto oks = SessionFixture::responses(f.take(), 200, "INVITE");
   EXPECT_EQ(SessionFixture::times(oks), seq({0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5}));
   f.inject(f.ackFor(h));
-  ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.runUntilIdle();
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  f.hangupToTheEnd(h);
 }
 
 TEST_P(UasTest, NoAckWithin64T1SendsByeAndEndsNoAck) {
   SessionFixture f(GetParam());
   SessionHandle h = f.answeredUas();
   f.loop.advance(31900ms);
-  auto sent = f.take();
-  EXPECT_TRUE(SessionFixture::requests(sent, "BYE").empty()) << SessionFixture::describe(sent);
   EXPECT_EQ(f.observer.count("ended"), 0u);
-  f.loop.advance(100ms);
-  sent = f.take();
-  auto byes = SessionFixture::requests(sent, "BYE");
-  ASSERT_EQ(byes.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_EQ(byes[0].at, 32.0);
-  EXPECT_EQ(byes[0].msg.requestUri().text, "sip:carol@10.0.0.2:5070");
-  EXPECT_EQ(byes[0].msg.to().tag(), "ctag");
-  EXPECT_EQ(byes[0].msg.from().tag(), f.ourTag(h));
-  EXPECT_EQ(byes[0].msg.cseq().number, 1u);
-  const auto reason = byes[0].msg.header("Reason");
+  auto bye = f.nextRequestAt("BYE", 32.0, 100ms, {"BYE"});
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->msg.requestUri().text, "sip:carol@10.0.0.2:5070");
+  EXPECT_EQ(bye->msg.to().tag(), "ctag");
+  EXPECT_EQ(bye->msg.from().tag(), f.ourTag(h));
+  EXPECT_EQ(bye->msg.cseq().number, 1u);
+  const auto reason = bye->msg.header("Reason");
   ASSERT_TRUE(reason.has_value()) << "every BYE we start says why (mapping decision 3)";
   EXPECT_NE(reason->find("Q.850;cause=102"), std::string_view::npos) << *reason;
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::NoAck);
-  EXPECT_EQ(ended[0].at, 32.0);
+  auto ended = f.observer.endedOnce(EndKind::NoAck);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->at, 32.0);
   f.loop.advance(10s);
   EXPECT_TRUE(SessionFixture::responses(f.take(), 200, "INVITE").empty())
       << "retransmissions stop with the BYE";
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  f.replyThenAllGone(bye->msg);
   EXPECT_EQ(f.observer.count("ended"), 1u);
 }
 
@@ -697,9 +600,7 @@ TEST_P(UasTest, HangupInAcceptedHoldsTheByeUntilTheAck) {
   f.loop.advance(1s);
   ASSERT_TRUE(f.layer.hangup(h, {{"Reason", "Q.850;cause=16"}}).ok());
   f.loop.runUntilIdle();
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u) << "over locally at once";
-  EXPECT_EQ(ended[0].end, EndKind::LocalHangup);
+  ASSERT_TRUE(f.observer.endedOnce(EndKind::LocalHangup)) << "over locally at once";
   EXPECT_EQ(f.layer.unfinished(), 1u) << "the BYE still has to go out";
   f.loop.advance(1s);
   auto sent = f.take();
@@ -712,17 +613,16 @@ TEST_P(UasTest, HangupInAcceptedHoldsTheByeUntilTheAck) {
   }
 
   f.inject(f.ackFor(h));
-  sent = f.take();
-  auto byes = SessionFixture::requests(sent, "BYE");
-  ASSERT_EQ(byes.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_EQ(byes[0].at, 2.0);
-  EXPECT_EQ(byes[0].msg.header("Reason"), "Q.850;cause=16");
+  auto bye = f.takeRequest("BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->at, 2.0);
+  EXPECT_EQ(bye->msg.header("Reason"), "Q.850;cause=16");
   EXPECT_EQ(f.observer.count("confirmed"), 0u) << "released from the app's view already";
   f.loop.advance(10s);
   sent = f.take();
   EXPECT_TRUE(SessionFixture::responses(sent, 200, "INVITE").empty())
       << SessionFixture::describe(sent);
-  f.reply(byes[0].msg, 200);
+  f.reply(bye->msg, 200);
   EXPECT_EQ(f.layer.unfinished(), 0u);
   f.expectAllGone();
   EXPECT_EQ(f.observer.count("ended"), 1u);
@@ -733,14 +633,11 @@ TEST_P(UasTest, HangupInAcceptedWithoutAckByesAt64T1) {
   SessionHandle h = f.answeredUas();
   ASSERT_TRUE(f.layer.hangup(h).ok());
   f.loop.advance(32s);
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  EXPECT_EQ(byes[0].at, 32.0);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::LocalHangup);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  auto bye = f.takeRequest("BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->at, 32.0);
+  ASSERT_TRUE(f.observer.endedOnce(EndKind::LocalHangup));
+  f.replyThenAllGone(bye->msg);
 }
 
 TEST_P(UasTest, PeerByeAfterOurHangupInAcceptedStopsEverything) {
@@ -750,13 +647,11 @@ TEST_P(UasTest, PeerByeAfterOurHangupInAcceptedStopsEverything) {
   f.loop.advance(1s);
   // ... but the peer hangs up first (row 6): 200, and nothing of ours is left to send.
   f.inject(f.inDialog(h, "BYE", 2));
-  auto sent = f.take();
-  EXPECT_EQ(SessionFixture::responses(sent, 200, "BYE").size(), 1u)
-      << SessionFixture::describe(sent);
+  EXPECT_TRUE(f.takeResponse(200, "BYE"));
   EXPECT_EQ(f.observer.count("ended"), 1u);
   EXPECT_EQ(f.layer.unfinished(), 0u);
   f.loop.advance(40s);
-  sent = f.take();
+  auto sent = f.take();
   EXPECT_TRUE(SessionFixture::responses(sent, 200, "INVITE").empty())
       << "the 2xx retransmissions stop; " << SessionFixture::describe(sent);
   EXPECT_TRUE(SessionFixture::requests(sent, "BYE").empty())
@@ -766,14 +661,12 @@ TEST_P(UasTest, PeerByeAfterOurHangupInAcceptedStopsEverything) {
 
 TEST_P(UasTest, ReInviteForAnUnknownDialogGets481) {
   SessionFixture f(GetParam());
-  SessionFixture::PeerRequest p;
-  p.branch = "z9hG4bKre-unknown";
-  p.cseq = 2;
-  p.toTag = "no-such-tag";
+  const SessionFixture::PeerRequest p{
+      .branch = "z9hG4bKre-unknown", .cseq = 2, .toTag = "no-such-tag"};
   f.inject(f.peerRequest(p));
-  auto sent = SessionFixture::finals(f.take());
-  ASSERT_EQ(sent.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_TRUE(sent[0].isResponse(481, "INVITE"));
+  auto answer = f.takeFinal();
+  ASSERT_TRUE(answer);
+  EXPECT_TRUE(answer->isResponse(481, "INVITE"));
   EXPECT_EQ(f.observer.events.size(), 0u);
   SessionFixture::PeerRequest ack = p;  // the peer's transaction ACKs the 481
   ack.method = "ACK";
@@ -787,15 +680,12 @@ TEST_P(UasTest, ByeBeforeAckIsAcceptedAndStopsRetransmissions) {
   SessionHandle h = f.answeredUas();
   f.loop.advance(1s);
   f.inject(f.inDialog(h, "BYE", 2));
-  auto sent = f.take();
-  ASSERT_EQ(SessionFixture::responses(sent, 200, "BYE").size(), 1u)
-      << SessionFixture::describe(sent);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::Bye);
-  EXPECT_EQ(ended[0].endMethod, "BYE");
+  ASSERT_TRUE(f.takeResponse(200, "BYE"));
+  auto ended = f.observer.endedOnce(EndKind::Bye);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->endMethod, "BYE");
   f.loop.advance(20s);
-  sent = f.take();
+  auto sent = f.take();
   EXPECT_TRUE(SessionFixture::responses(sent, 200, "INVITE").empty())
       << "row 6: retransmissions stop; " << SessionFixture::describe(sent);
   EXPECT_TRUE(SessionFixture::requests(sent, "BYE").empty());
@@ -809,32 +699,22 @@ TEST_P(UasTest, ByeBeforeAckIsAcceptedAndStopsRetransmissions) {
 
 TEST_P(UasTest, RemoteCancelWhileOfferedAnswers200And487) {
   SessionFixture f(GetParam());
-  SessionHandle h = f.incoming();
-  ASSERT_TRUE(f.layer.provisional(h, 180).ok());
-  f.loop.runUntilIdle();
-  (void)f.take();
-  SessionFixture::PeerRequest c;
-  c.method = "CANCEL";
-  c.contact = false;
-  c.extra = "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n";
-  f.inject(f.peerRequest(c));
+  SessionHandle h = f.earlyUas(180);
+  f.inject(f.peerRequest({.method = "CANCEL",
+                          .extra = "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n",
+                          .contact = false}));
   auto sent = f.take();
   ASSERT_EQ(sent.size(), 2u) << SessionFixture::describe(sent);
   EXPECT_TRUE(sent[0].isResponse(200, "CANCEL"));
   EXPECT_TRUE(sent[1].isResponse(487, "INVITE"));
   EXPECT_EQ(sent[1].msg.to().tag(), f.ourTag(h));
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::Cancel);
-  EXPECT_EQ(ended[0].endMethod, "CANCEL");
+  auto ended = f.observer.endedOnce(EndKind::Cancel);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->endMethod, "CANCEL");
   EXPECT_FALSE(f.layer.answer(h, SessionFixture::kOurSdp, "<sip:alice@10.0.0.1>").ok());
 
   // The ACK for the 487 (same branch) ends the server transaction.
-  SessionFixture::PeerRequest ack;
-  ack.method = "ACK";
-  ack.toTag = f.ourTag(h);
-  ack.contact = false;
-  f.inject(f.peerRequest(ack));
+  f.inject(f.ackForNon2xx(h));
   EXPECT_TRUE(f.take().empty());
   f.expectAllGone();
   EXPECT_EQ(f.observer.count("ended"), 1u);
@@ -843,10 +723,7 @@ TEST_P(UasTest, RemoteCancelWhileOfferedAnswers200And487) {
 TEST_P(UasTest, CancelAfterTheAnswerHasNoEffect) {
   SessionFixture f(GetParam());
   SessionHandle h = f.answeredUas();
-  SessionFixture::PeerRequest c;
-  c.method = "CANCEL";
-  c.contact = false;
-  f.inject(f.peerRequest(c));
+  f.inject(f.peerRequest({.method = "CANCEL", .contact = false}));
   auto sent = f.take();
   EXPECT_EQ(SessionFixture::responses(sent, 200, "CANCEL").size(), 1u)
       << SessionFixture::describe(sent);
@@ -861,11 +738,7 @@ TEST_P(UasTest, CancelAfterTheAnswerHasNoEffect) {
 
 TEST_P(UasTest, CancelForNothingGets481) {
   SessionFixture f(GetParam());
-  SessionFixture::PeerRequest c;
-  c.method = "CANCEL";
-  c.branch = "z9hG4bKnothing";
-  c.contact = false;
-  f.inject(f.peerRequest(c));
+  f.inject(f.peerRequest({.method = "CANCEL", .branch = "z9hG4bKnothing", .contact = false}));
   auto sent = f.take();
   ASSERT_EQ(sent.size(), 1u) << SessionFixture::describe(sent);
   EXPECT_TRUE(sent[0].isResponse(481, "CANCEL"));
@@ -876,11 +749,8 @@ TEST_P(UasTest, CancelForNothingGets481) {
 
 TEST_P(UasTest, ByeForAnUnknownDialogGets481) {
   SessionFixture f(GetParam());
-  SessionFixture::PeerRequest b;
-  b.method = "BYE";
-  b.branch = "z9hG4bKbye-unknown";
-  b.toTag = "no-such-tag";
-  b.contact = false;
+  const SessionFixture::PeerRequest b{
+      .method = "BYE", .branch = "z9hG4bKbye-unknown", .toTag = "no-such-tag", .contact = false};
   f.inject(f.peerRequest(b));
   SessionFixture::PeerRequest untagged = b;
   untagged.branch = "z9hG4bKbye-untagged";
@@ -906,17 +776,13 @@ TEST_P(UasTest, ByeForAnUnknownDialogGets481) {
 TEST_P(UasTest, ByeFromTheWrongRemoteTagGets481) {
   SessionFixture f(GetParam());
   SessionHandle h = f.confirmedUas();
-  SessionFixture::PeerRequest b;
-  b.method = "BYE";
-  b.branch = "z9hG4bKbye-wrongfrom";
-  b.cseq = 2;
-  b.toTag = f.ourTag(h);
-  b.fromTag = "someone-else";
-  b.contact = false;
-  f.inject(f.peerRequest(b));
-  auto sent = f.take();
-  ASSERT_EQ(SessionFixture::responses(sent, 481, "BYE").size(), 1u)
-      << SessionFixture::describe(sent);
+  f.inject(f.peerRequest({.method = "BYE",
+                          .branch = "z9hG4bKbye-wrongfrom",
+                          .cseq = 2,
+                          .toTag = f.ourTag(h),
+                          .fromTag = "someone-else",
+                          .contact = false}));
+  ASSERT_TRUE(f.takeResponse(481, "BYE"));
   EXPECT_EQ(f.observer.count("ended"), 0u);
   f.inject(f.inDialog(h, "BYE", 3));
   EXPECT_EQ(f.observer.count("ended"), 1u);
@@ -925,11 +791,8 @@ TEST_P(UasTest, ByeFromTheWrongRemoteTagGets481) {
 
 TEST_P(UasTest, StrayAckIsDroppedSilently) {
   SessionFixture f(GetParam());
-  SessionFixture::PeerRequest a;
-  a.method = "ACK";
-  a.branch = "z9hG4bKstray";
-  a.toTag = "no-such-tag";
-  a.contact = false;
+  SessionFixture::PeerRequest a{
+      .method = "ACK", .branch = "z9hG4bKstray", .toTag = "no-such-tag", .contact = false};
   f.inject(f.peerRequest(a));
   a.toTag.clear();
   a.branch = "z9hG4bKstray2";
@@ -943,21 +806,17 @@ TEST_P(UasTest, StrayAckIsDroppedSilently) {
 TEST_P(UasTest, CrossedByesAreAnsweredWithoutASecondEnd) {
   SessionFixture f(GetParam());
   SessionHandle h = f.confirmedUas();
-  ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.runUntilIdle();
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  EXPECT_EQ(byes[0].msg.cseq().number, 1u);
+  auto bye = f.hangupSends(h, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->msg.cseq().number, 1u);
   ASSERT_EQ(f.observer.count("ended"), 1u);
   // The peer's BYE crosses ours.
   f.inject(f.inDialog(h, "BYE", 2));
-  auto sent = f.take();
-  EXPECT_EQ(SessionFixture::responses(sent, 200, "BYE").size(), 1u)
-      << SessionFixture::describe(sent);
+  EXPECT_TRUE(f.takeResponse(200, "BYE"));
   EXPECT_EQ(f.observer.count("ended"), 1u);
   EXPECT_EQ(f.observer.of("ended")[0].end, EndKind::LocalHangup);
   // Then ours is answered 481 (the peer forgot the dialog): still over, nothing new.
-  f.reply(byes[0].msg, 481);
+  f.reply(bye->msg, 481);
   EXPECT_EQ(f.observer.count("ended"), 1u);
   f.expectAllGone();
 }
@@ -978,26 +837,23 @@ TEST_P(UasTest, ReInviteWhileConfirmedGets200WithOurSdp) {
   SessionFixture f(GetParam());
   SessionHandle h = f.confirmedUas();
   const std::string newSdp = "v=0\r\no=carol 2 3 IN IP4 10.0.0.2\r\ns=-\r\n";
-  SessionFixture::PeerRequest p;
-  p.method = "INVITE";
-  p.branch = "z9hG4bKreinv2";
-  p.cseq = 2;
-  p.toTag = f.ourTag(h);
-  p.body = newSdp;
-  std::string text = f.peerRequest(p);
+  std::string text = f.peerRequest({.method = "INVITE",
+                                    .branch = "z9hG4bKreinv2",
+                                    .cseq = 2,
+                                    .toTag = f.ourTag(h),
+                                    .body = newSdp});
   // The re-INVITE moves the peer: target refresh.
   const auto at = text.find("Contact: <sip:carol@10.0.0.2:5070>");
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 34, "Contact: <sip:carol@10.0.0.5:5075>");
   f.inject(text);
-  auto sent = f.take();
-  auto oks = SessionFixture::responses(sent, 200, "INVITE");
-  ASSERT_EQ(oks.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_EQ(oks[0].msg.body(), SessionFixture::kOurSdp);
-  EXPECT_EQ(oks[0].msg.cseq().number, 2u);
-  EXPECT_EQ(oks[0].msg.to().tag(), f.ourTag(h));
-  ASSERT_EQ(oks[0].msg.contacts().size(), 1u);
-  EXPECT_EQ(oks[0].msg.contacts().front().uri.text, "sip:alice@10.0.0.1:5060");
+  auto answer = f.takeResponse(200, "INVITE");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->msg.body(), SessionFixture::kOurSdp);
+  EXPECT_EQ(answer->msg.cseq().number, 2u);
+  EXPECT_EQ(answer->msg.to().tag(), f.ourTag(h));
+  ASSERT_EQ(answer->msg.contacts().size(), 1u);
+  EXPECT_EQ(answer->msg.contacts().front().uri.text, "sip:alice@10.0.0.1:5060");
   EXPECT_EQ(f.layer.state(h), SessionState::Confirmed);
   EXPECT_EQ(f.layer.dialogOf(h)->remoteTarget(), "sip:carol@10.0.0.5:5075");
   // Its ACK is absorbed quietly.
@@ -1005,28 +861,23 @@ TEST_P(UasTest, ReInviteWhileConfirmedGets200WithOurSdp) {
   EXPECT_TRUE(f.take().empty());
   EXPECT_EQ(f.observer.count("confirmed"), 1u);
 
-  ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.runUntilIdle();
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  EXPECT_EQ(byes[0].msg.requestUri().text, "sip:carol@10.0.0.5:5075");
+  auto bye = f.hangupSends(h, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->msg.requestUri().text, "sip:carol@10.0.0.5:5075");
   if (!f.reliable()) {
     // (On TCP the layer reuses the connection the INVITE came on.)
-    EXPECT_EQ(byes[0].to.endpoint, ep("10.0.0.5", 5075)) << "BYE to the refreshed target";
+    EXPECT_EQ(bye->to.endpoint, ep("10.0.0.5", 5075)) << "BYE to the refreshed target";
   }
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  f.replyThenAllGone(bye->msg);
 }
 
 TEST_P(UasTest, LowerCSeqGets500) {
   SessionFixture f(GetParam());
   SessionHandle h = f.confirmedUas({});
   f.inject(f.inDialog(h, "INFO", 5));
-  auto sent = f.take();
-  ASSERT_EQ(SessionFixture::responses(sent, 200, "INFO").size(), 1u)
-      << SessionFixture::describe(sent);
+  ASSERT_TRUE(f.takeResponse(200, "INFO"));
   f.inject(f.inDialog(h, "BYE", 4));
-  sent = f.take();
+  auto sent = f.take();
   ASSERT_EQ(sent.size(), 1u) << SessionFixture::describe(sent);
   EXPECT_TRUE(sent[0].isResponse(500, "BYE"));
   EXPECT_EQ(f.observer.count("ended"), 0u);
@@ -1038,20 +889,14 @@ TEST_P(UasTest, LowerCSeqGets500) {
 
 TEST_P(UasTest, RequireWeDoNotSupportGets420) {
   SessionFixture f(GetParam());
-  SessionFixture::PeerRequest p;
-  p.extra = "Require: 100rel, timer\r\n";
-  EXPECT_FALSE(f.incoming(p).valid());
-  auto sent = SessionFixture::finals(f.take());
-  ASSERT_EQ(sent.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_TRUE(sent[0].isResponse(420, "INVITE"));
-  EXPECT_EQ(sent[0].msg.header("Unsupported"), "100rel");
+  ASSERT_NO_FATAL_FAILURE(
+      f.expectRefused({.extra = "Require: 100rel, timer\r\n"}, 420, "Unsupported", "100rel"));
   EXPECT_EQ(f.layer.stats().sessions, 0u);
   // Require: timer alone is fine.
-  SessionFixture::PeerRequest q;
-  q.branch = "z9hG4bKtimer";
-  q.callId = "peer-call-2";
-  q.extra = "Require: timer\r\nSupported: timer\r\nSession-Expires: 1800\r\n";
-  SessionHandle h = f.incoming(q);
+  SessionHandle h =
+      f.incoming({.branch = "z9hG4bKtimer",
+                  .callId = "peer-call-2",
+                  .extra = "Require: timer\r\nSupported: timer\r\nSession-Expires: 1800\r\n"});
   ASSERT_TRUE(h.valid());
   ASSERT_TRUE(f.layer.reject(h, 603).ok());
   f.loop.runUntilIdle();
@@ -1060,66 +905,32 @@ TEST_P(UasTest, RequireWeDoNotSupportGets420) {
 
 TEST_P(UasTest, NonSdpBodyGets415) {
   SessionFixture f(GetParam());
-  SessionFixture::PeerRequest p;
-  p.body = "hello";
-  p.contentType = "text/plain";
-  EXPECT_FALSE(f.incoming(p).valid());
-  auto sent = SessionFixture::finals(f.take());
-  ASSERT_EQ(sent.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_TRUE(sent[0].isResponse(415, "INVITE"));
-  EXPECT_EQ(sent[0].msg.header("Accept"), "application/sdp");
+  f.expectRefused({.body = "hello", .contentType = "text/plain"}, 415, "Accept", "application/sdp");
   f.expectAllGone();
 }
 
 TEST_P(UasTest, SessionExpiresBelowMinSeGets422) {
   SessionFixture f(GetParam());
-  SessionFixture::PeerRequest p;
-  p.extra = "Supported: timer\r\nSession-Expires: 60\r\n";
-  EXPECT_FALSE(f.incoming(p).valid());
-  auto sent = SessionFixture::finals(f.take());
-  ASSERT_EQ(sent.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_TRUE(sent[0].isResponse(422, "INVITE"));
-  EXPECT_EQ(sent[0].msg.header("Min-SE"), "90");
+  ASSERT_NO_FATAL_FAILURE(f.expectRefused({.extra = "Supported: timer\r\nSession-Expires: 60\r\n"},
+                                          422, "Min-SE", "90"));
   // Compact form too (RFC 4028: x).
-  SessionFixture::PeerRequest c;
-  c.branch = "z9hG4bKcompact";
-  c.callId = "peer-call-3";
-  c.extra = "x: 30;refresher=uac\r\n";
-  EXPECT_FALSE(f.incoming(c).valid());
-  sent = SessionFixture::finals(f.take());
-  ASSERT_EQ(sent.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_TRUE(sent[0].isResponse(422, "INVITE"));
+  f.expectRefused(
+      {.branch = "z9hG4bKcompact", .callId = "peer-call-3", .extra = "x: 30;refresher=uac\r\n"},
+      422);
   f.expectAllGone();
 }
 
 TEST_P(UasTest, InviteWithoutContactGets400) {
   SessionFixture f(GetParam());
-  SessionFixture::PeerRequest p;
-  p.contact = false;
-  EXPECT_FALSE(f.incoming(p).valid());
-  auto sent = SessionFixture::finals(f.take());
-  ASSERT_EQ(sent.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_TRUE(sent[0].isResponse(400, "INVITE"));
+  f.expectRefused({.contact = false}, 400);
   f.expectAllGone();
 }
 
 TEST_P(UasTest, OutOfDialogOptionsAndUnknownMethods) {
   SessionFixture f(GetParam());
-  SessionFixture::PeerRequest o;
-  o.method = "OPTIONS";
-  o.branch = "z9hG4bKopt";
-  o.contact = false;
-  f.inject(f.peerRequest(o));
-  SessionFixture::PeerRequest m;
-  m.method = "MESSAGE";
-  m.branch = "z9hG4bKmsg";
-  m.contact = false;
-  f.inject(f.peerRequest(m));
-  SessionFixture::PeerRequest x;
-  x.method = "FOO";
-  x.branch = "z9hG4bKfoo";
-  x.contact = false;
-  f.inject(f.peerRequest(x));
+  f.inject(f.peerRequest({.method = "OPTIONS", .branch = "z9hG4bKopt", .contact = false}));
+  f.inject(f.peerRequest({.method = "MESSAGE", .branch = "z9hG4bKmsg", .contact = false}));
+  f.inject(f.peerRequest({.method = "FOO", .branch = "z9hG4bKfoo", .contact = false}));
   auto sent = f.take();
   ASSERT_EQ(sent.size(), 3u) << SessionFixture::describe(sent);
   EXPECT_TRUE(sent[0].isResponse(200, "OPTIONS"));
@@ -1131,29 +942,20 @@ TEST_P(UasTest, OutOfDialogOptionsAndUnknownMethods) {
 
 TEST_P(UasTest, ReInviteBeforeOurFinalResponseGets500WithRetryAfter) {
   SessionFixture f(GetParam());
-  SessionHandle h = f.incoming();
-  ASSERT_TRUE(f.layer.provisional(h, 180).ok());
-  f.loop.runUntilIdle();
-  (void)f.take();
+  SessionHandle h = f.earlyUas(180);
   // §14.2: a second INVITE on the dialog before we answered the first (lower CSeq) → 500
   // with Retry-After 0-10 s. (491 is for an INVITE of our own in progress.)
   f.inject(f.inDialog(h, "INVITE", 2, {}, SessionFixture::kPeerSdp));
-  auto sent = SessionFixture::finals(f.take());
-  ASSERT_EQ(sent.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_TRUE(sent[0].isResponse(500, "INVITE")) << SessionFixture::describe(sent);
-  const auto retryAfter = sent[0].msg.header("Retry-After");
+  auto answer = f.takeFinal();
+  ASSERT_TRUE(answer);
+  EXPECT_TRUE(answer->isResponse(500, "INVITE")) << answer->msg.statusCode();
+  const auto retryAfter = answer->msg.header("Retry-After");
   ASSERT_TRUE(retryAfter.has_value());
   const int seconds = std::stoi(std::string(*retryAfter));
   EXPECT_GE(seconds, 0);
   EXPECT_LE(seconds, 10);
   EXPECT_EQ(f.layer.state(h), SessionState::Offered);
-  SessionFixture::PeerRequest ack;  // ACK for the 500
-  ack.method = "ACK";
-  ack.branch = "z9hG4bKpeer-INVITE-2";
-  ack.cseq = 2;
-  ack.toTag = f.ourTag(h);
-  ack.contact = false;
-  f.inject(f.peerRequest(ack));
+  f.inject(f.ackForNon2xx(h, "z9hG4bKpeer-INVITE-2", 2));  // ACK for the 500
   ASSERT_TRUE(f.layer.reject(h, 486).ok());
   f.loop.runUntilIdle();
   f.expectAllGone();
@@ -1161,10 +963,7 @@ TEST_P(UasTest, ReInviteBeforeOurFinalResponseGets500WithRetryAfter) {
 
 TEST_P(UasTest, ByeOnTheEarlyDialogEndsTheOfferedCall) {
   SessionFixture f(GetParam());
-  SessionHandle h = f.incoming();
-  ASSERT_TRUE(f.layer.provisional(h, 183).ok());
-  f.loop.runUntilIdle();
-  (void)f.take();
+  SessionHandle h = f.earlyUas(183);
   // §15: the caller may BYE an early dialog; we answer it 200 and the INVITE 487.
   f.inject(f.inDialog(h, "BYE", 2));
   auto sent = f.take();
@@ -1172,14 +971,8 @@ TEST_P(UasTest, ByeOnTheEarlyDialogEndsTheOfferedCall) {
       << SessionFixture::describe(sent);
   EXPECT_EQ(SessionFixture::responses(sent, 487, "INVITE").size(), 1u)
       << SessionFixture::describe(sent);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::Bye);
-  SessionFixture::PeerRequest ack;
-  ack.method = "ACK";
-  ack.toTag = f.ourTag(h);
-  ack.contact = false;
-  f.inject(f.peerRequest(ack));
+  ASSERT_TRUE(f.observer.endedOnce(EndKind::Bye));
+  f.inject(f.ackForNon2xx(h));
   f.expectAllGone();
 }
 
@@ -1205,76 +998,69 @@ TEST_P(UasTest, UpdateAndInfoInDialogGet200) {
 // Session timers (RFC 4028)
 // ======================================================================================
 
+/** Our call with a 90 s session timer that we refresh, run on to its first refresh (45 s). */
+struct RefreshingCall {
+  explicit RefreshingCall(SessionFixture& f)
+      : h(f.establishUac({{"Session-Expires", "90;refresher=uac"}})) {
+    f.loop.advance(45s);
+    refresh = f.takeRequest("INVITE");
+  }
+  SessionHandle h;
+  std::optional<Out> refresh;  ///< our re-INVITE
+};
+
+/**
+ * The session `h` runs out at `at` (`step` and `quiet`: see SessionFixture::nextRequestAt):
+ * our BYE, the end (SessionExpired), and nothing left after the peer's 200.
+ */
+void expectExpiryAt(SessionFixture& f, SessionHandle h, double at, base::Duration step,
+                    const std::vector<std::string_view>& quiet) {
+  auto bye = f.nextRequestAt("BYE", at, step, quiet);
+  ASSERT_TRUE(bye);
+  ASSERT_TRUE(f.observer.endedOnce(EndKind::SessionExpired));
+  EXPECT_EQ(f.layer.state(h), SessionState::Terminated);
+  f.replyThenAllGone(bye->msg);
+}
+
 TEST(SessionTimer, UacNotRefresherSendsByeBeforeExpiry) {
   SessionFixture f(Protocol::Udp);
   SessionHandle h = f.establishUac({{"Session-Expires", "90;refresher=uas"}, {"Require", "timer"}});
   EXPECT_EQ(f.layer.stats().timers, 1u);
   // §10: BYE at 90 - min(32, 90/3) = 60 s after the 2xx, unless refreshed.
-  f.loop.advance(59900ms);
-  auto sent = f.take();
-  EXPECT_TRUE(sent.empty()) << SessionFixture::describe(sent);
-  f.loop.advance(100ms);
-  sent = f.take();
-  auto byes = SessionFixture::requests(sent, "BYE");
-  ASSERT_EQ(byes.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_EQ(byes[0].at, 60.0);
-  const auto reason = byes[0].msg.header("Reason");
+  auto bye = f.nextRequestAt("BYE", 60.0, 100ms);
+  ASSERT_TRUE(bye);
+  const auto reason = bye->msg.header("Reason");
   ASSERT_TRUE(reason.has_value());
   EXPECT_NE(reason->find("Q.850;cause=102"), std::string_view::npos) << *reason;
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::SessionExpired);
-  EXPECT_EQ(ended[0].at, 60.0);
+  auto ended = f.observer.endedOnce(EndKind::SessionExpired);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->at, 60.0);
   EXPECT_EQ(f.layer.state(h), SessionState::Terminated);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  f.replyThenAllGone(bye->msg);
 }
 
 TEST(SessionTimer, UacNotRefresherIsKeptAliveByPeerRefreshes) {
   SessionFixture f(Protocol::Udp);
   SessionHandle h = f.establishUac({{"Session-Expires", "90;refresher=uas"}});
-  const std::string ourTag(f.invite->from().tag());
   // Bob refreshes at 45 s with a re-INVITE (he is its UAC now, and the refresher).
   f.loop.advance(45s);
-  std::string re = "INVITE sip:alice@10.0.0.1:5060 SIP/2.0\r\n";
-  re += "Via: SIP/2.0/UDP 10.0.0.3:5080;branch=z9hG4bKbobre1\r\n";
-  re += "Max-Forwards: 70\r\nFrom: <sip:bob@10.0.0.2>;tag=bob-tag\r\n";
-  re += "To: \"Alice\" <sip:alice@10.0.0.1>;tag=" + ourTag + "\r\n";
-  re += "Call-ID: " + std::string(f.invite->callId()) + "\r\nCSeq: 1 INVITE\r\n";
-  re += "Contact: <sip:bob@10.0.0.3:5080>\r\nSupported: timer\r\n";
-  re += "Session-Expires: 90;refresher=uac\r\nContent-Length: 0\r\n\r\n";
-  f.inject(re);
-  auto sent = f.take();
-  auto oks = SessionFixture::responses(sent, 200, "INVITE");
-  ASSERT_EQ(oks.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_EQ(oks[0].msg.header("Session-Expires"), "90;refresher=uac");
-  EXPECT_EQ(oks[0].msg.body(), SessionFixture::kOurSdp);
+  f.inject(f.fromCallee({.branch = "z9hG4bKbobre1",
+                         .extra = "Supported: timer\r\nSession-Expires: 90;refresher=uac\r\n"}));
+  auto answer = f.takeResponse(200, "INVITE");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->msg.header("Session-Expires"), "90;refresher=uac");
+  EXPECT_EQ(answer->msg.body(), SessionFixture::kOurSdp);
   // The expiry moved: 45 + 60 = 105 s.
-  f.loop.advance(59s);
-  sent = f.take();
-  EXPECT_TRUE(SessionFixture::requests(sent, "BYE").empty()) << SessionFixture::describe(sent);
-  f.loop.advance(1s);
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  EXPECT_EQ(byes[0].at, 105.0);
-  EXPECT_EQ(f.observer.of("ended")[0].end, EndKind::SessionExpired);
-  EXPECT_EQ(f.layer.state(h), SessionState::Terminated);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  expectExpiryAt(f, h, 105.0, 1s, {"BYE"});
 }
 
 TEST(SessionTimer, UacRefresherSendsReInviteAtHalfIntervalAndRestarts) {
   SessionFixture f(Protocol::Udp);
   SessionHandle h = f.establishUac({{"Session-Expires", "90;refresher=uac"}, {"Require", "timer"}});
-  f.loop.advance(44900ms);
-  EXPECT_TRUE(f.take().empty());
-  f.loop.advance(100ms);
-  auto sent = f.take();
-  auto reinvites = SessionFixture::requests(sent, "INVITE");
-  ASSERT_EQ(reinvites.size(), 1u) << SessionFixture::describe(sent);
-  const SipMessage re = reinvites[0].msg.clone();
-  EXPECT_EQ(reinvites[0].at, 45.0);
-  EXPECT_EQ(reinvites[0].to.endpoint, ep("10.0.0.3", 5080));
+  auto refresh = f.nextRequestAt("INVITE", 45.0, 100ms);
+  ASSERT_TRUE(refresh);
+  const SipMessage re = refresh->msg.clone();
+  EXPECT_EQ(refresh->to.endpoint, ep("10.0.0.3", 5080));
   EXPECT_EQ(re.requestUri().text, "sip:bob@10.0.0.3:5080");
   EXPECT_EQ(re.cseq().number, 2u);
   EXPECT_EQ(re.to().tag(), "bob-tag");
@@ -1284,77 +1070,54 @@ TEST(SessionTimer, UacRefresherSendsReInviteAtHalfIntervalAndRestarts) {
   EXPECT_EQ(re.contacts().front().uri.text, "sip:alice@10.0.0.1:5060");
 
   // Glare: Bob's own re-INVITE arrives while ours is pending → 491 (§14.2).
-  std::string bobs = "INVITE sip:alice@10.0.0.1:5060 SIP/2.0\r\n";
-  bobs += "Via: SIP/2.0/UDP 10.0.0.3:5080;branch=z9hG4bKglare\r\n";
-  bobs += "Max-Forwards: 70\r\nFrom: <sip:bob@10.0.0.2>;tag=bob-tag\r\n";
-  bobs += "To: " + std::string(re.from().text) + "\r\n";
-  bobs += "Call-ID: " + std::string(re.callId()) + "\r\nCSeq: 7 INVITE\r\n";
-  bobs += "Contact: <sip:bob@10.0.0.3:5080>\r\nContent-Length: 0\r\n\r\n";
-  f.inject(bobs);
-  sent = f.take();
+  f.inject(f.fromCallee({.branch = "z9hG4bKglare", .cseq = 7}));
+  auto sent = f.take();
   EXPECT_EQ(SessionFixture::responses(sent, 491, "INVITE").size(), 1u)
       << SessionFixture::describe(sent);
   EXPECT_TRUE(SessionFixture::responses(sent, 200, "INVITE").empty());
   // Bob's transaction ACKs the 491 (same branch).
-  std::string ack491 = bobs.substr(0, bobs.find("Contact:"));
-  ack491.replace(0, 6, "ACK");
-  ack491.replace(ack491.find("CSeq: 7 INVITE"), 14, "CSeq: 7 ACK");
-  f.inject(ack491 + "Content-Length: 0\r\n\r\n");
+  f.inject(f.fromCallee({.method = "ACK", .branch = "z9hG4bKglare", .cseq = 7, .contact = false}));
   EXPECT_TRUE(f.take().empty());
 
   f.loop.advance(1s);
   f.reply(re, 200, "bob-tag",
           {{"Contact", "<sip:bob@10.0.0.3:5080>"}, {"Session-Expires", "90;refresher=uac"}},
           SessionFixture::kPeerSdp);
-  sent = f.take();
-  auto acks = SessionFixture::requests(sent, "ACK");
-  ASSERT_EQ(acks.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_EQ(acks[0].msg.cseq().number, 2u);
-  EXPECT_EQ(acks[0].to.endpoint, ep("10.0.0.3", 5080));
+  auto ack = f.takeRequest("ACK");
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->msg.cseq().number, 2u);
+  EXPECT_EQ(ack->to.endpoint, ep("10.0.0.3", 5080));
   EXPECT_EQ(f.layer.state(h), SessionState::Confirmed);
 
   // The timer restarted at the refresh's 2xx (46 s): the next refresh is at 91 s, and no
   // BYE comes at 90 s (the old expiry).
-  f.loop.advance(44900ms);
-  sent = f.take();
-  EXPECT_TRUE(sent.empty()) << SessionFixture::describe(sent);
-  f.loop.advance(100ms);
-  sent = f.take();
-  reinvites = SessionFixture::requests(sent, "INVITE");
-  ASSERT_EQ(reinvites.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_EQ(reinvites[0].at, 91.0);
-  EXPECT_EQ(reinvites[0].msg.cseq().number, 3u);
-  f.reply(reinvites[0].msg, 200, "bob-tag",
+  refresh = f.nextRequestAt("INVITE", 91.0, 100ms);
+  ASSERT_TRUE(refresh);
+  EXPECT_EQ(refresh->msg.cseq().number, 3u);
+  f.reply(refresh->msg, 200, "bob-tag",
           {{"Contact", "<sip:bob@10.0.0.3:5080>"}, {"Session-Expires", "90;refresher=uac"}});
   EXPECT_EQ(f.observer.count("ended"), 0u);
 
-  ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.runUntilIdle();
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  EXPECT_EQ(byes[0].msg.cseq().number, 4u);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  auto bye = f.hangupSends(h, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->msg.cseq().number, 4u);
+  f.replyThenAllGone(bye->msg);
 }
 
 TEST(SessionTimer, HangupWhileRefreshIsPendingStillAcksItsAnswer) {
   SessionFixture f(Protocol::Udp);
-  SessionHandle h = f.establishUac({{"Session-Expires", "90;refresher=uac"}});
-  f.loop.advance(45s);
-  auto reinvites = SessionFixture::requests(f.take(), "INVITE");
-  ASSERT_EQ(reinvites.size(), 1u);
-  ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.runUntilIdle();
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  EXPECT_EQ(byes[0].msg.cseq().number, 3u);
+  RefreshingCall call(f);
+  ASSERT_TRUE(call.refresh);
+  auto bye = f.hangupSends(call.h, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->msg.cseq().number, 3u);
   // The refresh's 200 arrives after our BYE: it is still ACKed (§13.2.2.4), nothing else.
-  f.reply(reinvites[0].msg, 200, "bob-tag", {{"Session-Expires", "90;refresher=uac"}});
+  f.reply(call.refresh->msg, 200, "bob-tag", {{"Session-Expires", "90;refresher=uac"}});
   auto sent = f.take();
   ASSERT_EQ(sent.size(), 1u) << SessionFixture::describe(sent);
   EXPECT_TRUE(sent[0].isRequest("ACK"));
   EXPECT_EQ(sent[0].msg.cseq().number, 2u);
-  f.reply(byes[0].msg, 200);
+  f.reply(bye->msg, 200);
   EXPECT_EQ(f.observer.count("ended"), 1u);
   f.expectAllGone();
   EXPECT_TRUE(SessionFixture::requests(f.take(), "INVITE").empty()) << "no refresh after the end";
@@ -1362,81 +1125,58 @@ TEST(SessionTimer, HangupWhileRefreshIsPendingStillAcksItsAnswer) {
 
 TEST(SessionTimer, RefreshAnswered481EndsWithByeDialogGone) {
   SessionFixture f(Protocol::Udp);
-  SessionHandle h = f.establishUac({{"Session-Expires", "90;refresher=uac"}});
-  f.loop.advance(45s);
-  auto reinvites = SessionFixture::requests(f.take(), "INVITE");
-  ASSERT_EQ(reinvites.size(), 1u);
-  const SipMessage re = reinvites[0].msg.clone();
-  f.reply(re, 481, "bob-tag");
+  RefreshingCall call(f);
+  ASSERT_TRUE(call.refresh);
+  f.reply(call.refresh->msg, 481, "bob-tag");
   auto sent = f.take();
-  auto byes = SessionFixture::requests(sent, "BYE");
-  ASSERT_EQ(byes.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_EQ(byes[0].msg.cseq().number, 3u);
+  auto bye = SessionFixture::only(SessionFixture::requests(sent, "BYE"), sent);
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->msg.cseq().number, 3u);
   EXPECT_EQ(SessionFixture::requests(sent, "ACK").size(), 1u) << "the 481 is ACKed hop-by-hop";
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::DialogGone);
-  EXPECT_EQ(ended[0].status, 481);
-  EXPECT_EQ(f.layer.state(h), SessionState::Terminated);
-  f.reply(byes[0].msg, 481);
-  f.expectAllGone();
+  auto ended = f.observer.endedOnce(EndKind::DialogGone);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->status, 481);
+  EXPECT_EQ(f.layer.state(call.h), SessionState::Terminated);
+  f.replyThenAllGone(bye->msg, 481);
 }
 
 TEST(SessionTimer, UnansweredRefreshEndsRefreshFailed) {
   SessionFixture f(Protocol::Udp);
-  SessionHandle h = f.establishUac({{"Session-Expires", "90;refresher=uac"}});
-  f.loop.advance(45s);
-  ASSERT_EQ(SessionFixture::requests(f.take(), "INVITE").size(), 1u);
+  RefreshingCall call(f);
+  ASSERT_TRUE(call.refresh);
   // RFC 4028 §10: the refresh timing out (Timer B, 32 s after it) ends the session at once,
   // before the 90 s expiry.
   f.loop.advance(std::chrono::milliseconds(32200));
-  auto sent = f.take();
-  auto byes = SessionFixture::requests(sent, "BYE");
-  ASSERT_EQ(byes.size(), 1u) << SessionFixture::describe(sent);
-  auto ended = f.observer.of("ended");
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].end, EndKind::RefreshFailed);
-  EXPECT_DOUBLE_EQ(ended[0].at, 77.0);
-  EXPECT_EQ(f.layer.state(h), SessionState::Terminated);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  auto bye = f.takeRequest("BYE");
+  ASSERT_TRUE(bye);
+  auto ended = f.observer.endedOnce(EndKind::RefreshFailed);
+  ASSERT_TRUE(ended);
+  EXPECT_DOUBLE_EQ(ended->at, 77.0);
+  EXPECT_EQ(f.layer.state(call.h), SessionState::Terminated);
+  f.replyThenAllGone(bye->msg);
 }
 
 TEST(SessionTimer, UasAcceptsTheIntervalAndTheUacRefreshes) {
   SessionFixture f(Protocol::Udp);
-  SessionFixture::PeerRequest p;
-  p.extra = "Supported: timer\r\nSession-Expires: 120\r\n";
-  SessionHandle h = f.answeredUas(p);
+  SessionHandle h = f.answeredUas({.extra = "Supported: timer\r\nSession-Expires: 120\r\n"});
   ASSERT_TRUE(f.ok.has_value());
   EXPECT_EQ(f.ok->header("Session-Expires"), "120;refresher=uac");
   EXPECT_TRUE(hasValue(*f.ok, "Require", "timer"));
   f.inject(f.ackFor(h));
   // The UAC refreshes: we only guard, with BYE at 120 - 32 = 88 s.
-  f.loop.advance(87s);
-  auto sent = f.take();
-  EXPECT_TRUE(SessionFixture::requests(sent, "BYE").empty()) << SessionFixture::describe(sent);
-  EXPECT_TRUE(SessionFixture::requests(sent, "INVITE").empty());
-  f.loop.advance(1s);
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  EXPECT_EQ(byes[0].at, 88.0);
-  EXPECT_EQ(f.observer.of("ended")[0].end, EndKind::SessionExpired);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  expectExpiryAt(f, h, 88.0, 1s, {"BYE", "INVITE"});
 }
 
 TEST(SessionTimer, UasRefresherSendsReInviteAsItsUac) {
   SessionFixture f(Protocol::Udp);
-  SessionFixture::PeerRequest p;
-  p.extra = "Supported: timer\r\nSession-Expires: 90;refresher=uas\r\n";
-  SessionHandle h = f.answeredUas(p);
+  SessionHandle h =
+      f.answeredUas({.extra = "Supported: timer\r\nSession-Expires: 90;refresher=uas\r\n"});
   EXPECT_EQ(f.ok->header("Session-Expires"), "90;refresher=uas");
   f.inject(f.ackFor(h));
   f.loop.advance(45s);
-  auto sent = f.take();
-  auto reinvites = SessionFixture::requests(sent, "INVITE");
-  ASSERT_EQ(reinvites.size(), 1u) << SessionFixture::describe(sent);
-  const SipMessage re = reinvites[0].msg.clone();
+  auto refresh = f.takeRequest("INVITE");
+  ASSERT_TRUE(refresh);
+  const SipMessage re = refresh->msg.clone();
   EXPECT_EQ(re.requestUri().text, "sip:carol@10.0.0.2:5070");
   EXPECT_EQ(re.from().tag(), f.ourTag(h));
   EXPECT_EQ(re.to().tag(), "ctag");
@@ -1445,16 +1185,14 @@ TEST(SessionTimer, UasRefresherSendsReInviteAsItsUac) {
   EXPECT_EQ(re.header("Session-Expires"), "90;refresher=uac");
   f.reply(re, 200, "ctag",
           {{"Contact", "<sip:carol@10.0.0.2:5070>"}, {"Session-Expires", "90;refresher=uac"}});
-  sent = f.take();
-  ASSERT_EQ(SessionFixture::requests(sent, "ACK").size(), 1u) << SessionFixture::describe(sent);
+  ASSERT_TRUE(f.takeRequest("ACK"));
   // Still the refresher: the next refresh at 90 s.
   f.loop.advance(45s);
-  sent = f.take();
-  reinvites = SessionFixture::requests(sent, "INVITE");
-  ASSERT_EQ(reinvites.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_EQ(reinvites[0].at, 90.0);
-  EXPECT_EQ(reinvites[0].msg.cseq().number, 2u);
-  f.reply(reinvites[0].msg, 200, "ctag", {{"Session-Expires", "90;refresher=uac"}});
+  refresh = f.takeRequest("INVITE");
+  ASSERT_TRUE(refresh);
+  EXPECT_EQ(refresh->at, 90.0);
+  EXPECT_EQ(refresh->msg.cseq().number, 2u);
+  f.reply(refresh->msg, 200, "ctag", {{"Session-Expires", "90;refresher=uac"}});
   f.inject(f.inDialog(h, "BYE", 2));
   EXPECT_EQ(f.observer.count("ended"), 1u);
   f.expectAllGone();
@@ -1462,28 +1200,17 @@ TEST(SessionTimer, UasRefresherSendsReInviteAsItsUac) {
 
 TEST(SessionTimer, UasRefresherHandsOverWhenThePeersAnswerSaysSo) {
   SessionFixture f(Protocol::Udp);
-  SessionFixture::PeerRequest p;
-  p.extra = "Supported: timer\r\nSession-Expires: 90;refresher=uas\r\n";
-  SessionHandle h = f.answeredUas(p);
+  SessionHandle h =
+      f.answeredUas({.extra = "Supported: timer\r\nSession-Expires: 90;refresher=uas\r\n"});
   f.inject(f.ackFor(h));
   f.loop.advance(45s);
-  auto reinvites = SessionFixture::requests(f.take(), "INVITE");
-  ASSERT_EQ(reinvites.size(), 1u);
+  auto refresh = f.takeRequest("INVITE");
+  ASSERT_TRUE(refresh);
   // Carol's 200 makes herself (the UAS of this refresh) the refresher (§7.2).
-  f.reply(reinvites[0].msg, 200, "ctag", {{"Session-Expires", "90;refresher=uas"}});
-  ASSERT_EQ(SessionFixture::requests(f.take(), "ACK").size(), 1u);
+  f.reply(refresh->msg, 200, "ctag", {{"Session-Expires", "90;refresher=uas"}});
+  ASSERT_TRUE(f.takeRequest("ACK"));
   // We only guard now: BYE at 45 + 60 = 105 s, no refresh of our own at 90 s.
-  f.loop.advance(59s);
-  auto sent = f.take();
-  EXPECT_TRUE(SessionFixture::requests(sent, "INVITE").empty()) << SessionFixture::describe(sent);
-  EXPECT_TRUE(SessionFixture::requests(sent, "BYE").empty());
-  f.loop.advance(1s);
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  EXPECT_EQ(byes[0].at, 105.0);
-  EXPECT_EQ(f.observer.of("ended")[0].end, EndKind::SessionExpired);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  expectExpiryAt(f, h, 105.0, 1s, {"INVITE", "BYE"});
 }
 
 // ======================================================================================
@@ -1494,27 +1221,21 @@ TEST(Release, ConfirmedUacSendsByeAndNoCallbacksFollow) {
   SessionFixture f(Protocol::Udp);
   SessionHandle h = f.establishUac();
   const std::size_t before = f.observer.events.size();
-  f.layer.release(h);
-  f.loop.runUntilIdle();
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
+  auto bye = f.releaseSends(h, "BYE");
+  ASSERT_TRUE(bye);
   EXPECT_EQ(f.layer.unfinished(), 1u);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  f.replyThenAllGone(bye->msg);
   EXPECT_EQ(f.observer.events.size(), before) << "no callback after release()";
   f.layer.release(h);  // stale: harmless
 }
 
 TEST(Release, EarlyUacSendsCancelAndNoCallbacksFollow) {
   SessionFixture f(Protocol::Udp);
-  SessionHandle h = f.call();
-  f.reply(*f.invite, 180, "bob-tag");
+  SessionHandle h = f.ringingUac();
   const std::size_t before = f.observer.events.size();
-  f.layer.release(h);
-  f.loop.runUntilIdle();
-  auto cancels = SessionFixture::requests(f.take(), "CANCEL");
-  ASSERT_EQ(cancels.size(), 1u);
-  f.reply(cancels[0].msg, 200);
+  auto cancel = f.releaseSends(h, "CANCEL");
+  ASSERT_TRUE(cancel);
+  f.reply(cancel->msg, 200);
   f.reply(*f.invite, 487, "bob-tag");
   f.expectAllGone();
   EXPECT_EQ(f.observer.events.size(), before);
@@ -1527,17 +1248,16 @@ TEST(Release, CallingUacCancelsAfterTheProvisionalSilently) {
   f.loop.runUntilIdle();
   EXPECT_TRUE(SessionFixture::requests(f.take(), "CANCEL").empty());
   f.reply(*f.invite, 180, "bob-tag");
-  auto cancels = SessionFixture::requests(f.take(), "CANCEL");
-  ASSERT_EQ(cancels.size(), 1u);
+  auto cancel = f.takeRequest("CANCEL");
+  ASSERT_TRUE(cancel);
   // The 200 crosses the CANCEL: ACK and BYE, still without callbacks.
   f.answerOurInvite();
   auto sent = f.take();
   EXPECT_EQ(SessionFixture::requests(sent, "ACK").size(), 1u);
-  auto byes = SessionFixture::requests(sent, "BYE");
-  ASSERT_EQ(byes.size(), 1u) << SessionFixture::describe(sent);
-  f.reply(cancels[0].msg, 200);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  auto bye = SessionFixture::only(SessionFixture::requests(sent, "BYE"), sent);
+  ASSERT_TRUE(bye);
+  f.reply(cancel->msg, 200);
+  f.replyThenAllGone(bye->msg);
   EXPECT_TRUE(f.observer.of("ended").empty());
   EXPECT_TRUE(f.observer.of("answered").empty());
 }
@@ -1562,10 +1282,9 @@ TEST(Release, AcceptedUasByesAfterTheAckWithoutCallbacks) {
   f.loop.runUntilIdle();
   EXPECT_TRUE(SessionFixture::requests(f.take(), "BYE").empty());
   f.inject(f.ackFor(h));
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  auto bye = f.takeRequest("BYE");
+  ASSERT_TRUE(bye);
+  f.replyThenAllGone(bye->msg);
   EXPECT_EQ(f.observer.count("ended"), 0u);
   EXPECT_EQ(f.observer.count("confirmed"), 0u);
 }
@@ -1574,12 +1293,7 @@ TEST(Release, FromInsideOnEndedIsSafe) {
   SessionFixture f(Protocol::Udp);
   f.observer.endedHook = [&](SessionHandle s) { f.layer.release(s); };
   SessionHandle h = f.establishUac();
-  ASSERT_TRUE(f.layer.hangup(h).ok());
-  f.loop.runUntilIdle();
-  auto byes = SessionFixture::requests(f.take(), "BYE");
-  ASSERT_EQ(byes.size(), 1u);
-  f.reply(byes[0].msg, 200);
-  f.expectAllGone();
+  ASSERT_NO_FATAL_FAILURE(f.hangupToTheEnd(h));
   EXPECT_EQ(f.observer.count("ended"), 1u);
 }
 
@@ -1595,98 +1309,86 @@ TEST(Release, RejectFromInsideOnIncoming) {
   f.expectAllGone();
 }
 
+/** What the completion callback of an out-of-dialog request of ours reported. */
+struct Completion {
+  int calls = 0;
+  int status = -1;  ///< of the last call: the response's status, 0 when it had none
+  std::error_code error;
+};
+
+/**
+ * Sends an out-of-dialog request of ours to the peer, built as a UA core would build it (the
+ * layer writes the real Via); `done` records what its completion reports.
+ */
+Result<void> sendOutOfDialog(SessionFixture& f, message::Method method, std::string_view from,
+                             std::string_view to, std::string_view callId, Completion& done) {
+  auto b = message::MessageBuilder::request(method, "sip:10.0.0.2:5070");
+  b.header("Via", std::string("SIP/2.0/") + f.proto() + " 0.0.0.0;branch=z9hG4bKx")
+      .header("Max-Forwards", "70")
+      .header("From", from)
+      .header("To", to)
+      .header("Call-ID", callId)
+      .header("CSeq", "1 " + std::string(message::toString(method)));
+  auto req = b.build();
+  if (!req.ok()) {
+    ADD_FAILURE() << req.error().message();
+    return fail(req.error());
+  }
+  return f.layer.sendRequest(std::move(*req), transport::Target{f.protocol(), f.peer()},
+                             [&done](const SipMessage* r, std::error_code ec) {
+                               ++done.calls;
+                               done.status = r != nullptr ? r->statusCode() : 0;
+                               done.error = ec;
+                             });
+}
+
 TEST(OutOfDialog, RequestGetsItsFinalResponseOnce) {
   SessionFixture f(Protocol::Udp);
-  auto b = message::MessageBuilder::request(message::Method::Options, "sip:10.0.0.2:5070");
-  b.header("Via", "SIP/2.0/UDP 0.0.0.0;branch=z9hG4bKx")
-      .header("Max-Forwards", "70")
-      .header("From", "<sip:alice@10.0.0.1>;tag=o1")
-      .header("To", "<sip:10.0.0.2>")
-      .header("Call-ID", "options-1")
-      .header("CSeq", "1 OPTIONS");
-  auto req = b.build();
-  ASSERT_TRUE(req.ok());
-  int calls = 0;
-  int status = 0;
-  std::error_code error;
-  ASSERT_TRUE(f.layer
-                  .sendRequest(std::move(*req), transport::Target{Protocol::Udp, f.peer()},
-                               [&](const SipMessage* r, std::error_code ec) {
-                                 ++calls;
-                                 status = r != nullptr ? r->statusCode() : 0;
-                                 error = ec;
-                               })
+  Completion done;
+  ASSERT_TRUE(sendOutOfDialog(f, message::Method::Options, "<sip:alice@10.0.0.1>;tag=o1",
+                              "<sip:10.0.0.2>", "options-1", done)
                   .ok());
   f.loop.runUntilIdle();
-  auto sent = SessionFixture::requests(f.take(), "OPTIONS");
-  ASSERT_EQ(sent.size(), 1u);
+  auto sent = f.takeRequest("OPTIONS");
+  ASSERT_TRUE(sent);
   EXPECT_EQ(f.layer.stats().outOfDialog, 1u);
-  f.reply(sent[0].msg, 100);
-  EXPECT_EQ(calls, 0);
-  f.reply(sent[0].msg, 200, "opt-tag");
-  EXPECT_EQ(calls, 1);
-  EXPECT_EQ(status, 200);
-  EXPECT_FALSE(error);
+  f.reply(sent->msg, 100);
+  EXPECT_EQ(done.calls, 0);
+  f.reply(sent->msg, 200, "opt-tag");
+  EXPECT_EQ(done.calls, 1);
+  EXPECT_EQ(done.status, 200);
+  EXPECT_FALSE(done.error);
   EXPECT_EQ(f.layer.stats().outOfDialog, 0u);
   f.expectAllGone();
-  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(done.calls, 1);
 }
 
 TEST(OutOfDialog, TimeoutReportsAnError) {
   SessionFixture f(Protocol::Udp);
-  auto b = message::MessageBuilder::request(message::Method::Register, "sip:10.0.0.2:5070");
-  b.header("Via", "SIP/2.0/UDP 0.0.0.0;branch=z9hG4bKx")
-      .header("Max-Forwards", "70")
-      .header("From", "<sip:alice@10.0.0.2>;tag=r1")
-      .header("To", "<sip:alice@10.0.0.2>")
-      .header("Call-ID", "reg-1")
-      .header("CSeq", "1 REGISTER");
-  auto req = b.build();
-  ASSERT_TRUE(req.ok());
-  int calls = 0;
-  std::error_code error;
-  bool hadResponse = true;
-  ASSERT_TRUE(f.layer
-                  .sendRequest(std::move(*req), transport::Target{Protocol::Udp, f.peer()},
-                               [&](const SipMessage* r, std::error_code ec) {
-                                 ++calls;
-                                 hadResponse = r != nullptr;
-                                 error = ec;
-                               })
+  Completion done;
+  ASSERT_TRUE(sendOutOfDialog(f, message::Method::Register, "<sip:alice@10.0.0.2>;tag=r1",
+                              "<sip:alice@10.0.0.2>", "reg-1", done)
                   .ok());
   f.loop.advance(32s);
-  EXPECT_EQ(calls, 1);
-  EXPECT_FALSE(hadResponse);
-  EXPECT_EQ(error, std::make_error_code(std::errc::timed_out));
+  EXPECT_EQ(done.calls, 1);
+  EXPECT_EQ(done.status, 0) << "no response";
+  EXPECT_EQ(done.error, std::make_error_code(std::errc::timed_out));
   f.expectAllGone();
 }
 
 TEST(OutOfDialog, TransportErrorReportsAnError) {
   SessionFixture f(Protocol::Tcp);
-  auto b = message::MessageBuilder::request(message::Method::Options, "sip:10.0.0.2:5070");
-  b.header("Via", "SIP/2.0/TCP 0.0.0.0;branch=z9hG4bKx")
-      .header("Max-Forwards", "70")
-      .header("From", "<sip:alice@10.0.0.1>;tag=o2")
-      .header("To", "<sip:10.0.0.2>")
-      .header("Call-ID", "options-2")
-      .header("CSeq", "1 OPTIONS");
-  auto req = b.build();
-  ASSERT_TRUE(req.ok());
   f.wire.failSends(std::make_error_code(std::errc::connection_refused));
-  int calls = 0;
-  std::error_code error;
-  auto sent = f.layer.sendRequest(std::move(*req), transport::Target{Protocol::Tcp, f.peer()},
-                                  [&](const SipMessage* r, std::error_code ec) {
-                                    ++calls;
-                                    EXPECT_EQ(r, nullptr);
-                                    error = ec;
-                                  });
+  Completion done;
+  auto sent = sendOutOfDialog(f, message::Method::Options, "<sip:alice@10.0.0.1>;tag=o2",
+                              "<sip:10.0.0.2>", "options-2", done);
   f.loop.runUntilIdle();
   if (sent.ok()) {
-    EXPECT_EQ(calls, 1);
-    EXPECT_EQ(error, std::make_error_code(std::errc::host_unreachable));
+    EXPECT_EQ(done.calls, 1);
+    EXPECT_EQ(done.status, 0) << "no response";
+    EXPECT_EQ(done.error, std::make_error_code(std::errc::host_unreachable));
   } else {
-    EXPECT_EQ(calls, 0);
+    EXPECT_EQ(done.calls, 0);
   }
   f.expectAllGone();
 }
@@ -1698,10 +1400,7 @@ TEST(Lifetime, DestroyingTheLayerWithLiveSessionsIsClean) {
   SessionHandle ringing = f.call();
   f.reply(*f.invite, 180, "r-tag");
   SessionHandle offered = f.incoming();
-  SessionFixture::PeerRequest second;
-  second.branch = "z9hG4bKsecond";
-  second.callId = "peer-call-2";
-  SessionHandle accepted = f.incoming(second);
+  SessionHandle accepted = f.incoming({.branch = "z9hG4bKsecond", .callId = "peer-call-2"});
   ASSERT_TRUE(f.layer.answer(accepted, SessionFixture::kOurSdp, "<sip:alice@10.0.0.1>").ok());
   f.loop.advance(2s);
   EXPECT_TRUE(out.valid() && ringing.valid() && offered.valid());
@@ -1717,13 +1416,11 @@ TEST(UasMerged, SameInviteByAnotherPathGets482) {
   SessionHandle h = f.incoming();
   ASSERT_TRUE(h.valid());
   (void)f.take();
-  SessionFixture::PeerRequest again;
-  again.branch = "z9hG4bKotherpath";
-  f.inject(f.peerRequest(again));
+  f.inject(f.peerRequest({.branch = "z9hG4bKotherpath"}));
   EXPECT_EQ(f.observer.count("incoming"), 1u);
-  auto sent = SessionFixture::finals(f.take());
-  ASSERT_EQ(sent.size(), 1u) << SessionFixture::describe(sent);
-  EXPECT_TRUE(sent[0].isResponse(482, "INVITE"));
+  auto answer = f.takeFinal();
+  ASSERT_TRUE(answer);
+  EXPECT_TRUE(answer->isResponse(482, "INVITE"));
   ASSERT_TRUE(f.layer.reject(h, 486).ok());
   f.loop.runUntilIdle();
   f.expectAllGone();
@@ -1734,33 +1431,25 @@ TEST(Bookkeeping, ManyCallsEveryWayAllGoBackToZero) {
   // A rejected incoming call, an answered-and-byed one, a cancelled outgoing one.
   SessionHandle in1 = f.incoming();
   ASSERT_TRUE(f.layer.reject(in1, 480).ok());
-  SessionFixture::PeerRequest second;
-  second.branch = "z9hG4bKsecond";
-  second.callId = "peer-call-2";
-  second.fromTag = "ctag2";
-  SessionHandle in2 = f.incoming(second);
+  SessionHandle in2 =
+      f.incoming({.branch = "z9hG4bKsecond", .callId = "peer-call-2", .fromTag = "ctag2"});
   ASSERT_TRUE(in2.valid());
   ASSERT_TRUE(f.layer.answer(in2, SessionFixture::kOurSdp, "<sip:alice@10.0.0.1:5060>").ok());
   SessionHandle out = f.call();
   f.reply(*f.invite, 183, "b2");
-  ASSERT_TRUE(f.layer.hangup(out).ok());
-  f.loop.runUntilIdle();
+  auto cancel = f.hangupSends(out, "CANCEL");
   EXPECT_EQ(f.layer.stats().sessions, 3u);
   EXPECT_EQ(f.layer.stats().createdTotal, 3u);
-  auto sent = f.take();
-  auto cancels = SessionFixture::requests(sent, "CANCEL");
-  ASSERT_EQ(cancels.size(), 1u);
-  f.reply(cancels[0].msg, 200);
+  ASSERT_TRUE(cancel);
+  f.reply(cancel->msg, 200);
   f.reply(*f.invite, 487, "b2");
-  SessionFixture::PeerRequest bye;
-  bye.method = "BYE";
-  bye.branch = "z9hG4bKbye2";
-  bye.callId = "peer-call-2";
-  bye.fromTag = "ctag2";
-  bye.cseq = 2;
-  bye.toTag = f.ourTag(in2);
-  bye.contact = false;
-  f.inject(f.peerRequest(bye));
+  f.inject(f.peerRequest({.method = "BYE",
+                          .branch = "z9hG4bKbye2",
+                          .cseq = 2,
+                          .toTag = f.ourTag(in2),
+                          .callId = "peer-call-2",
+                          .fromTag = "ctag2",
+                          .contact = false}));
   EXPECT_EQ(f.observer.count("ended"), 3u);
   f.expectAllGone();
   EXPECT_EQ(f.layer.stats().createdTotal, 3u);

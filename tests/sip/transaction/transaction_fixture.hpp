@@ -5,52 +5,28 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <string>
 #include <vector>
 
-#include "base/sim_loop.hpp"
+#include "../sip_test_support.hpp"
 #include "mocks/sip/fake_transaction_user.hpp"
 #include "sip/message/message.hpp"
 #include "sip/transaction/transaction_layer.hpp"
-#include "sip/transport/loop_transport.hpp"
-#include "sip/transport/transport_layer.hpp"
 
 namespace tapi::sip::testing {
 
-using namespace std::chrono_literals;
 using transaction::TransactionHandle;
 using transaction::TransactionLayer;
-using transport::Endpoint;
-using transport::Protocol;
 
-inline Endpoint ep(const char* ip, std::uint16_t port) {
-  return Endpoint{boost::asio::ip::make_address(ip), port};
-}
-
-/** Seconds since the start of the simulation, for readable expectations. */
-inline double secs(base::TimePoint t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
-
-class TransactionFixture {
+class TransactionFixture : public SimulatedWire {
  public:
-  static constexpr transport::ConnectionId kConn = 7;
-
   explicit TransactionFixture(Protocol protocol, transaction::TimerConfig timers = {})
-      : protocol_(protocol),
-        wire(loop, protocol, ep("10.0.0.1", 5060)),
-        tu(loop),
-        layer(loop, transportLayer, tu, timers) {
-    transportLayer.addTransport(wire);
-  }
-
-  const char* proto() const { return protocol_ == Protocol::Udp ? "UDP" : "TCP"; }
-  bool reliable() const { return transport::isReliable(protocol_); }
+      : SimulatedWire(protocol), tu(loop), layer(loop, transportLayer, tu, timers) {}
 
   /** A request as a UA core would build it (the layer writes the real Via). */
   message::SipMessage makeRequest(std::string_view method) {
-    auto b = message::MessageBuilder::request(message::methodFromString(method), "sip:bob@10.0.0.2:5070");
+    auto b = message::MessageBuilder::request(message::methodFromString(method),
+                                              "sip:bob@10.0.0.2:5070");
     b.header("Via", "SIP/2.0/UDP placeholder.invalid;branch=z9hG4bKplaceholder")
         .header("Max-Forwards", "70")
         .header("From", "<sip:alice@10.0.0.1>;tag=fromtag1")
@@ -63,7 +39,7 @@ class TransactionFixture {
     return std::move(*m);
   }
 
-  transport::Target peerTarget() const { return transport::Target{protocol_, ep("10.0.0.2", 5070)}; }
+  transport::Target peerTarget() const { return transport::Target{protocol(), peer()}; }
 
   /** Starts a client transaction for a fresh request of `method`. */
   TransactionHandle startClient(std::string_view method) {
@@ -116,17 +92,11 @@ class TransactionFixture {
 
   /** The peer answers `request` (one we sent) with `status`. */
   void answer(const message::SipMessage& request, int status, std::string_view toTag = "peer-tag") {
-    auto r = message::makeResponse(request, status, {}, status == 100 ? std::string_view{} : toTag);
-    ASSERT_TRUE(r.ok());
-    wire.inject(ep("10.0.0.2", 5070), r->serialize(), reliable() ? kConn : 0);
-    loop.runUntilIdle();
+    reply(request, status, toTag);
   }
 
   /** The peer sends a request (text with its own Via). */
-  void peerSends(const std::string& text) {
-    wire.inject(ep("10.0.0.2", 5070), text, reliable() ? kConn : 0);
-    loop.runUntilIdle();
-  }
+  void peerSends(const std::string& text) { inject(text); }
 
   /** A request from the peer, as text. */
   std::string peerRequest(std::string_view method, std::string_view branch = "z9hG4bKpeer1",
@@ -136,9 +106,11 @@ class TransactionFixture {
       to += ";tag=" + std::string(toTag);
     }
     std::string m = std::string(method) + " sip:bob@10.0.0.1 SIP/2.0\r\n";
-    m += "Via: SIP/2.0/" + std::string(proto()) + " 10.0.0.2:5070;branch=" + std::string(branch) + "\r\n";
+    m += "Via: SIP/2.0/" + std::string(proto()) + " 10.0.0.2:5070;branch=" + std::string(branch) +
+         "\r\n";
     m += "Max-Forwards: 70\r\nFrom: <sip:carol@10.0.0.2>;tag=ct1\r\nTo: " + to + "\r\n";
-    m += "Call-ID: peer-call-1\r\nCSeq: 5 " + std::string(cseqMethod.empty() ? method : cseqMethod) + "\r\n";
+    m += "Call-ID: peer-call-1\r\nCSeq: 5 " +
+         std::string(cseqMethod.empty() ? method : cseqMethod) + "\r\n";
     m += "Content-Length: 0\r\n\r\n";
     return m;
   }
@@ -178,14 +150,6 @@ class TransactionFixture {
     EXPECT_EQ(s.rejectedTransitions, 0u);
   }
 
-  base::SimLoop loop;
-
- private:
-  Protocol protocol_;
-
- public:
-  transport::LoopTransport wire;
-  transport::TransportLayer transportLayer;
   FakeTransactionUser tu;
   TransactionLayer layer;
   std::vector<TransactionHandle> servers;
