@@ -337,83 +337,95 @@ constexpr auto C = DropPhase::Confirmed;
 constexpr auto E = DropPhase::OutgoingEarly;
 constexpr auto K = DropPhase::OutgoingCalling;
 constexpr auto O = DropPhase::IncomingOffered;
-constexpr auto Bye = WireAction::Bye;
-constexpr auto Cancel = WireAction::Cancel;
-constexpr auto Respond = WireAction::Respond;
-constexpr auto None = WireAction::None;
+
+// The rows by what the plan must be: a BYE or CANCEL with a Reason (Q.850, or SIP), a final
+// response with a Q.850 Reason (and maybe Retry-After), or nothing at all.
+DropCase bye(const char* name, std::uint32_t mode, int cause, DropOptions options = kDefault) {
+  return {name, DropPhase::Confirmed, mode, options, WireAction::Bye, 0, "", "Q.850", cause};
+}
+DropCase cancel(const char* name, DropPhase phase, std::uint32_t mode, int cause,
+                DropOptions options = kDefault) {
+  return {name, phase, mode, options, WireAction::Cancel, 0, "", "Q.850", cause};
+}
+DropCase cancelSip(const char* name, DropPhase phase, std::uint32_t mode, int cause) {
+  return {name, phase, mode, kDefault, WireAction::Cancel, 0, "", "SIP", cause};
+}
+DropCase respond(const char* name, std::uint32_t mode, int status, const char* phrase, int cause,
+                 DropOptions options = kDefault) {
+  return {
+      name, DropPhase::IncomingOffered, mode, options, WireAction::Respond, status, phrase, "Q.850",
+      cause};
+}
+DropCase respondRetryAfter(const char* name, std::uint32_t mode, int status, const char* phrase,
+                           int cause) {
+  DropCase c = respond(name, mode, status, phrase, cause);
+  c.retryAfter = true;
+  return c;
+}
+DropCase nothing(const char* name, DropPhase phase, std::uint32_t mode,
+                 DropOptions options = kDefault) {
+  return {name, phase, mode, options, WireAction::None, 0, "", "", 0};
+}
 
 const DropCase kDropCases[] = {
     // Confirmed: BYE with the mode's Q.850 cause
-    {"ConfirmedPlainDrop", C, 0, kDefault, Bye, 0, "", "Q.850", 16},
-    {"ConfirmedNormal", C, dm::Normal, kDefault, Bye, 0, "", "Q.850", 16},
-    {"ConfirmedTempFailure", C, dm::TempFailure, kDefault, Bye, 0, "", "Q.850", 41},
-    {"ConfirmedUnknown", C, dm::Unknown, kDefault, Bye, 0, "", "Q.850", 31},
-    {"ConfirmedUnavail", C, dm::Unavail, kDefault, Bye, 0, "", "Q.850", 31},
-    {"ConfirmedBusy", C, dm::Busy, kDefault, Bye, 0, "", "Q.850", 17},
-    {"ConfirmedSessionTimer", C, dm::TempFailure, kQ850_102, Bye, 0, "", "Q.850", 102},
-    {"ConfirmedShutdown", C, dm::TempFailure, kShutdown, Bye, 0, "", "Q.850", 16},
-    {"ConfirmedNoDialTone", C, dm::NoDialTone, kDefault, None, 0, "", "", 0},
+    bye("ConfirmedPlainDrop", 0, 16),
+    bye("ConfirmedNormal", dm::Normal, 16),
+    bye("ConfirmedTempFailure", dm::TempFailure, 41),
+    bye("ConfirmedUnknown", dm::Unknown, 31),
+    bye("ConfirmedUnavail", dm::Unavail, 31),
+    bye("ConfirmedBusy", dm::Busy, 17),
+    bye("ConfirmedSessionTimer", dm::TempFailure, 102, kQ850_102),
+    bye("ConfirmedShutdown", dm::TempFailure, 16, kShutdown),
+    nothing("ConfirmedNoDialTone", C, dm::NoDialTone),
     // Outgoing, provisional seen: CANCEL
-    {"EarlyPlainDrop", E, 0, kDefault, Cancel, 0, "", "Q.850", 16},
-    {"EarlyNormal", E, dm::Normal, kDefault, Cancel, 0, "", "Q.850", 16},
-    {"EarlyNoAnswerTimer", E, dm::NoAnswer, kDefault, Cancel, 0, "", "Q.850", 19},
-    {"EarlyPickup", E, dm::Pickup, kDefault, Cancel, 0, "", "SIP", 200},
-    {"EarlyCancelled", E, dm::Cancelled, kDefault, Cancel, 0, "", "Q.850", 16},
-    {"EarlyTempFailure", E, dm::TempFailure, kDefault, Cancel, 0, "", "Q.850", 16},
-    {"EarlyExplicitQ850", E, dm::NoAnswer, kQ850_102, Cancel, 0, "", "Q.850", 102},
-    {"EarlyShutdown", E, dm::NoAnswer, kShutdown, Cancel, 0, "", "Q.850", 16},
-    {"EarlyNoDialTone", E, dm::NoDialTone, kDefault, None, 0, "", "", 0},
+    cancel("EarlyPlainDrop", E, 0, 16),
+    cancel("EarlyNormal", E, dm::Normal, 16),
+    cancel("EarlyNoAnswerTimer", E, dm::NoAnswer, 19),
+    cancelSip("EarlyPickup", E, dm::Pickup, 200),
+    cancel("EarlyCancelled", E, dm::Cancelled, 16),
+    cancel("EarlyTempFailure", E, dm::TempFailure, 16),
+    cancel("EarlyExplicitQ850", E, dm::NoAnswer, 102, kQ850_102),
+    cancel("EarlyShutdown", E, dm::NoAnswer, 16, kShutdown),
+    nothing("EarlyNoDialTone", E, dm::NoDialTone),
     // Outgoing, no provisional yet: the same CANCEL, held by the caller until one arrives
-    {"CallingPlainDrop", K, 0, kDefault, Cancel, 0, "", "Q.850", 16},
-    {"CallingNoAnswer", K, dm::NoAnswer, kDefault, Cancel, 0, "", "Q.850", 19},
-    {"CallingPickup", K, dm::Pickup, kDefault, Cancel, 0, "", "SIP", 200},
-    {"CallingShutdown", K, 0, kShutdown, Cancel, 0, "", "Q.850", 16},
+    cancel("CallingPlainDrop", K, 0, 16),
+    cancel("CallingNoAnswer", K, dm::NoAnswer, 19),
+    cancelSip("CallingPickup", K, dm::Pickup, 200),
+    cancel("CallingShutdown", K, 0, 16, kShutdown),
     // Offered: a final response
-    {"OfferedPlainDrop", O, 0, kDefault, Respond, 603, "Decline", "Q.850", 21},
-    {"OfferedReject", O, dm::Reject, kDefault, Respond, 603, "Decline", "Q.850", 21},
-    {"OfferedNormal", O, dm::Normal, kDefault, Respond, 603, "Decline", "Q.850", 21},
-    {"OfferedUnknown", O, dm::Unknown, kDefault, Respond, 603, "Decline", "Q.850", 21},
-    {"OfferedCancelled", O, dm::Cancelled, kDefault, Respond, 603, "Decline", "Q.850", 21},
-    {"OfferedCombinedBits", O, dm::Busy | dm::Reject, kDefault, Respond, 603, "Decline", "Q.850",
-     21},
-    {"OfferedRejectAs486", O, dm::Reject, kReject486, Respond, 486, "Busy Here", "Q.850", 17},
-    {"OfferedRejectAs480", O, 0, kReject480, Respond, 480, "Temporarily Unavailable", "Q.850", 19},
-    {"OfferedRejectAs404", O, 0, kReject404, Respond, 404, "Not Found", "Q.850", 1},
-    {"OfferedRejectAs487", O, 0, kReject487, Respond, 487, "Request Terminated", "Q.850", 21},
-    {"OfferedRejectBogusStatus", O, 0, kRejectBogus, Respond, 603, "Decline", "Q.850", 21},
-    {"OfferedBusy", O, dm::Busy, kDefault, Respond, 486, "Busy Here", "Q.850", 17},
-    {"OfferedNoAnswer", O, dm::NoAnswer, kDefault, Respond, 480, "Temporarily Unavailable", "Q.850",
-     19},
-    {"OfferedUnavail", O, dm::Unavail, kDefault, Respond, 480, "Temporarily Unavailable", "Q.850",
-     31},
-    {"OfferedBadAddress", O, dm::BadAddress, kDefault, Respond, 404, "Not Found", "Q.850", 1},
-    {"OfferedUnreachable", O, dm::Unreachable, kDefault, Respond, 404, "Not Found", "Q.850", 3},
-    {"OfferedNumberChanged", O, dm::NumberChanged, kDefault, Respond, 410, "Gone", "Q.850", 22},
-    {"OfferedCongestion", O, dm::Congestion, kDefault, Respond, 503, "Service Unavailable", "Q.850",
-     34, true},
-    {"OfferedTempFailure", O, dm::TempFailure, kDefault, Respond, 503, "Service Unavailable",
-     "Q.850", 41},
-    {"OfferedOutOfOrder", O, dm::OutOfOrder, kDefault, Respond, 502, "Bad Gateway", "Q.850", 27},
-    {"OfferedIncompatible", O, dm::Incompatible, kDefault, Respond, 488, "Not Acceptable Here",
-     "Q.850", 88},
-    {"OfferedQosUnavail", O, dm::QosUnavail, kDefault, Respond, 580, "Precondition Failure",
-     "Q.850", 49},
-    {"OfferedBlocked", O, dm::Blocked, kDefault, Respond, 403, "Forbidden", "Q.850", 21},
-    {"OfferedDestinationBarred", O, dm::DestinationBarred, kDefault, Respond, 403, "Forbidden",
-     "Q.850", 55},
-    {"OfferedFdnRestrict", O, dm::FdnRestrict, kDefault, Respond, 403, "Forbidden", "Q.850", 53},
-    {"OfferedDoNotDisturb", O, dm::DoNotDisturb, kDefault, Respond, 480, "Do Not Disturb", "Q.850",
-     31},
-    {"OfferedForwarded", O, dm::Forwarded, kDefault, Respond, 480, "Temporarily Unavailable",
-     "Q.850", 23},
-    {"OfferedPickup", O, dm::Pickup, kDefault, Respond, 480, "Temporarily Unavailable", "Q.850",
-     26},
-    {"OfferedNoDialTone", O, dm::NoDialTone, kDefault, None, 0, "", "", 0},
-    {"OfferedShutdown", O, dm::Busy, kShutdown, Respond, 503, "Service Unavailable", "Q.850", 41},
-    {"OfferedShutdownNoDialTone", O, dm::NoDialTone, kShutdown, Respond, 503, "Service Unavailable",
-     "Q.850", 41},
-    {"OfferedExplicitQ850IgnoredForRespond", O, dm::Busy, kQ850_102, Respond, 486, "Busy Here",
-     "Q.850", 17},
+    respond("OfferedPlainDrop", 0, 603, "Decline", 21),
+    respond("OfferedReject", dm::Reject, 603, "Decline", 21),
+    respond("OfferedNormal", dm::Normal, 603, "Decline", 21),
+    respond("OfferedUnknown", dm::Unknown, 603, "Decline", 21),
+    respond("OfferedCancelled", dm::Cancelled, 603, "Decline", 21),
+    respond("OfferedCombinedBits", dm::Busy | dm::Reject, 603, "Decline", 21),
+    respond("OfferedRejectAs486", dm::Reject, 486, "Busy Here", 17, kReject486),
+    respond("OfferedRejectAs480", 0, 480, "Temporarily Unavailable", 19, kReject480),
+    respond("OfferedRejectAs404", 0, 404, "Not Found", 1, kReject404),
+    respond("OfferedRejectAs487", 0, 487, "Request Terminated", 21, kReject487),
+    respond("OfferedRejectBogusStatus", 0, 603, "Decline", 21, kRejectBogus),
+    respond("OfferedBusy", dm::Busy, 486, "Busy Here", 17),
+    respond("OfferedNoAnswer", dm::NoAnswer, 480, "Temporarily Unavailable", 19),
+    respond("OfferedUnavail", dm::Unavail, 480, "Temporarily Unavailable", 31),
+    respond("OfferedBadAddress", dm::BadAddress, 404, "Not Found", 1),
+    respond("OfferedUnreachable", dm::Unreachable, 404, "Not Found", 3),
+    respond("OfferedNumberChanged", dm::NumberChanged, 410, "Gone", 22),
+    respondRetryAfter("OfferedCongestion", dm::Congestion, 503, "Service Unavailable", 34),
+    respond("OfferedTempFailure", dm::TempFailure, 503, "Service Unavailable", 41),
+    respond("OfferedOutOfOrder", dm::OutOfOrder, 502, "Bad Gateway", 27),
+    respond("OfferedIncompatible", dm::Incompatible, 488, "Not Acceptable Here", 88),
+    respond("OfferedQosUnavail", dm::QosUnavail, 580, "Precondition Failure", 49),
+    respond("OfferedBlocked", dm::Blocked, 403, "Forbidden", 21),
+    respond("OfferedDestinationBarred", dm::DestinationBarred, 403, "Forbidden", 55),
+    respond("OfferedFdnRestrict", dm::FdnRestrict, 403, "Forbidden", 53),
+    respond("OfferedDoNotDisturb", dm::DoNotDisturb, 480, "Do Not Disturb", 31),
+    respond("OfferedForwarded", dm::Forwarded, 480, "Temporarily Unavailable", 23),
+    respond("OfferedPickup", dm::Pickup, 480, "Temporarily Unavailable", 26),
+    nothing("OfferedNoDialTone", O, dm::NoDialTone),
+    respond("OfferedShutdown", dm::Busy, 503, "Service Unavailable", 41, kShutdown),
+    respond("OfferedShutdownNoDialTone", dm::NoDialTone, 503, "Service Unavailable", 41, kShutdown),
+    respond("OfferedExplicitQ850IgnoredForRespond", dm::Busy, 486, "Busy Here", 17, kQ850_102),
 };
 
 INSTANTIATE_TEST_SUITE_P(Rows, AppToWireTest, ::testing::ValuesIn(kDropCases),
@@ -452,10 +464,15 @@ TEST(RoundTripTest, OfferedDropMapsBackToTheMode) {
   }
 }
 
+/** The mode our drop (in `phase`, with `mode`) maps back to as the far end's `kind` request. */
+std::uint32_t backThrough(DropPhase phase, RemoteEndKind kind, std::uint32_t mode) {
+  const DropPlan p = planDrop(phase, mode);
+  return mapRemoteEnd(event(kind, {p.reason})).mode;
+}
+
 TEST(RoundTripTest, CancelMapsBackToTheMode) {
   const auto back = [](std::uint32_t mode) {
-    const DropPlan p = planDrop(DropPhase::OutgoingEarly, mode);
-    return mapRemoteEnd(event(RemoteEndKind::Cancel, {p.reason})).mode;
+    return backThrough(DropPhase::OutgoingEarly, RemoteEndKind::Cancel, mode);
   };
   EXPECT_EQ(back(0), dm::Cancelled);
   EXPECT_EQ(back(dm::NoAnswer), dm::NoAnswer);
@@ -464,8 +481,7 @@ TEST(RoundTripTest, CancelMapsBackToTheMode) {
 
 TEST(RoundTripTest, ByeMapsBackToTheMode) {
   const auto back = [](std::uint32_t mode) {
-    const DropPlan p = planDrop(DropPhase::Confirmed, mode);
-    return mapRemoteEnd(event(RemoteEndKind::Bye, {p.reason})).mode;
+    return backThrough(DropPhase::Confirmed, RemoteEndKind::Bye, mode);
   };
   EXPECT_EQ(back(0), dm::Normal);
   EXPECT_EQ(back(dm::TempFailure), dm::TempFailure);
