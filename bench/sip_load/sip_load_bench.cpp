@@ -5,18 +5,18 @@
 // Then runs SIPp's built-in uac scenario against it at a fixed rate for N calls and prints
 // calls/s, failed calls (SIPp's count), RSS before and after, and the leak counters.
 
+#include <fcntl.h>
+#include <malloc.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
-#include <malloc.h>
 #include <fstream>
 #include <memory>
-#include <signal.h>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/asio_loop.hpp"
 #include "engine/engine.hpp"
@@ -89,9 +89,9 @@ int main(int argc, char** argv) {
     const int devnull = ::open("/dev/null", O_WRONLY);
     dup2(devnull, 1);
     execl(sipp.c_str(), sipp.c_str(), "-sn", "uac", "-s", "bench", "-i", "127.0.0.1", "-p",
-          std::to_string(port + 1).c_str(), "-m", m.c_str(), "-r", r.c_str(), "-l", "2000", "-d", "100",
-          "-nostdin", "-trace_stat", "-stf", "/tmp/sip_load_bench_stat.csv", "-fd", "1", target.c_str(),
-          static_cast<char*>(nullptr));
+          std::to_string(port + 1).c_str(), "-m", m.c_str(), "-r", r.c_str(), "-l", "2000", "-d",
+          "100", "-nostdin", "-trace_stat", "-stf", "/tmp/sip_load_bench_stat.csv", "-fd", "1",
+          target.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   const auto start = std::chrono::steady_clock::now();
@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Let the last transactions finish (Timer K / L linger on UDP).
   const auto drainUntil = std::chrono::steady_clock::now() + std::chrono::seconds(40);
   while (std::chrono::steady_clock::now() < drainUntil) {
@@ -143,16 +144,21 @@ int main(int argc, char** argv) {
   const long trimmed = rssKb();
   const auto ps = provider->sipStats();
   const auto es = eng.stats();
-  std::printf("calls_requested=%ld rate=%ld answered=%ld seconds=%.1f calls_per_s=%.1f sipp_exit=%d\n", calls,
-              rate, answered, secs, answered / secs, sippStatus);
+  std::printf(
+      "calls_requested=%ld rate=%ld answered=%ld seconds=%.1f calls_per_s=%.1f sipp_exit=%d\n",
+      calls, rate, answered, secs, answered / secs, sippStatus);
   std::printf("rss_before_kb=%ld rss_after_kb=%ld rss_after_trim_kb=%ld\n", before, after, trimmed);
-  std::printf("after: engine_calls=%zu handles=%zu sip_sessions=%zu transactions=%zu timers=%zu rtp_ports=%zu\n",
-              es.calls, es.handles, ps.sessions, ps.transactions, ps.timers, ps.rtpPorts);
+  std::printf(
+      "after: engine_calls=%zu handles=%zu sip_sessions=%zu transactions=%zu timers=%zu "
+      "rtp_ports=%zu\n",
+      es.calls, es.handles, ps.sessions, ps.transactions, ps.timers, ps.rtpPorts);
   std::printf("sessions ended by:");
   for (std::size_t k = 0; k < ps.endedBy.size(); ++k) {
     if (ps.endedBy[k] != 0) {
-      std::printf(" %s=%llu", std::string(sip::session::toString(static_cast<sip::session::EndKind>(k))).c_str(),
-                  static_cast<unsigned long long>(ps.endedBy[k]));
+      std::printf(
+          " %s=%llu",
+          std::string(sip::session::toString(static_cast<sip::session::EndKind>(k))).c_str(),
+          static_cast<unsigned long long>(ps.endedBy[k]));
     }
   }
   std::printf("\n");

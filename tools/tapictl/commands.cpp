@@ -99,9 +99,8 @@ std::shared_ptr<tapi::Runtime> Context::connect() {
     auto r = tapi::Runtime::connect(server, resolveToken(server, token));
     if (!r) {
       *err << "tapictl: cannot reach tapid at " << server << ": " << r.error().message()
-           << (r.lineErr() == tapi::LineErr::InvalParam
-                   ? " (expected unix:PATH or tcp://HOST:PORT)"
-                   : " (is tapid running? wrong token?)")
+           << (r.lineErr() == tapi::LineErr::InvalParam ? " (expected unix:PATH or tcp://HOST:PORT)"
+                                                        : " (is tapid running? wrong token?)")
            << "\n";
       return nullptr;
     }
@@ -112,7 +111,9 @@ std::shared_ptr<tapi::Runtime> Context::connect() {
 
 namespace {
 
-std::string errText(const std::error_code& ec) { return ec.message(); }
+std::string errText(const std::error_code& ec) {
+  return ec.message();
+}
 
 int failWith(Context& ctx, std::string_view what, const std::error_code& ec) {
   *ctx.err << "tapictl: " << what << ": " << errText(ec) << "\n";
@@ -153,8 +154,7 @@ std::string describeMessage(const tapi::Message& m) {
                           : std::string(tapi::lineErrName(static_cast<tapi::LineErr>(m.param2))));
       break;
     case tapi::MessageType::AppNewCall:
-      o << " h=" << m.param2 << " "
-        << tapi::toString(static_cast<tapi::Privilege>(m.param3));
+      o << " h=" << m.param2 << " " << tapi::toString(static_cast<tapi::Privilege>(m.param3));
       break;
     case tapi::MessageType::CallInfo: {
       std::ostringstream hex;
@@ -162,7 +162,8 @@ std::string describeMessage(const tapi::Message& m) {
       o << " " << hex.str();
       break;
     }
-    case tapi::MessageType::Close: break;
+    case tapi::MessageType::Close:
+      break;
   }
   return o.str();
 }
@@ -171,10 +172,13 @@ std::string describeMessage(const tapi::Message& m) {
 std::uint32_t callOf(const tapi::Message& m) {
   switch (m.type) {
     case tapi::MessageType::CallState:
-    case tapi::MessageType::CallInfo: return m.hDevice;
-    case tapi::MessageType::AppNewCall: return m.param2;
+    case tapi::MessageType::CallInfo:
+      return m.hDevice;
+    case tapi::MessageType::AppNewCall:
+      return m.param2;
     case tapi::MessageType::Reply:
-    case tapi::MessageType::Close: return 0;
+    case tapi::MessageType::Close:
+      return 0;
   }
   return 0;
 }
@@ -190,7 +194,8 @@ class Session {
   /** Initializes the app; prints why not and returns false on failure. */
   bool start(std::shared_ptr<tapi::Runtime> rt, const std::string& name) {
     auto waker = ctx_.waker;
-    auto app = tapi::App::initialize(std::move(rt), {.name = name, .notify = [waker] { waker->wake(); }});
+    auto app =
+        tapi::App::initialize(std::move(rt), {.name = name, .notify = [waker] { waker->wake(); }});
     if (!app) {
       failWith(ctx_, "lineInitialize", app.error());
       return false;
@@ -403,10 +408,11 @@ int cmdLines(Context& ctx, const Args&) {
     return kOk;
   }
   *ctx.out << std::left << std::setw(8) << "DEVICE" << std::setw(16) << "NAME" << std::setw(12)
-           << "ADDRESS" << "MAX-UUI\n";
+           << "ADDRESS"
+           << "MAX-UUI\n";
   for (const auto& l : lines) {
-    *ctx.out << std::setw(8) << l.deviceId << std::setw(16) << l.name << std::setw(12)
-             << l.address << l.maxUserUserInfo << "\n";
+    *ctx.out << std::setw(8) << l.deviceId << std::setw(16) << l.name << std::setw(12) << l.address
+             << l.maxUserUserInfo << "\n";
   }
   return kOk;
 }
@@ -430,13 +436,13 @@ int cmdCalls(Context& ctx, const Args&) {
   }
   *ctx.out << std::left << std::setw(9) << "CALLID" << std::setw(6) << "LINE" << std::setw(10)
            << "DIR" << std::setw(14) << "STATE" << std::setw(14) << "CALLER" << std::setw(14)
-           << "CALLED" << std::setw(8) << "OWNERS" << std::setw(10) << "MONITORS" << "APP\n";
+           << "CALLED" << std::setw(8) << "OWNERS" << std::setw(10) << "MONITORS"
+           << "APP\n";
   for (const auto& r : *calls) {
     *ctx.out << std::setw(9) << r.callId << std::setw(6) << r.lineDeviceId << std::setw(10)
              << (r.origin == tapi::callorigin::Outbound ? "outbound" : "inbound") << std::setw(14)
-             << lastState(r) << std::setw(14) << r.caller.number << std::setw(14)
-             << r.called.number << std::setw(8) << r.numOwners << std::setw(10) << r.numMonitors
-             << r.appName << "\n";
+             << lastState(r) << std::setw(14) << r.caller.number << std::setw(14) << r.called.number
+             << std::setw(8) << r.numOwners << std::setw(10) << r.numMonitors << r.appName << "\n";
   }
   if (calls->empty()) {
     *ctx.out << "(no calls)\n";
@@ -632,8 +638,9 @@ int cmdAnswerOrDrop(Context& ctx, const Args& a, bool answer) {
   return s.run(
       [&](const tapi::Message& m) {
         if (m.type == tapi::MessageType::Reply && m.param1 == requestId && m.param2 != 0) {
-          *ctx.err << "tapictl: " << (answer ? "answer" : "drop") << " failed: "
-                   << tapi::lineErrName(static_cast<tapi::LineErr>(m.param2)) << "\n";
+          *ctx.err << "tapictl: " << (answer ? "answer" : "drop")
+                   << " failed: " << tapi::lineErrName(static_cast<tapi::LineErr>(m.param2))
+                   << "\n";
           s.finish(kFailed);
           return;
         }
@@ -642,8 +649,7 @@ int cmdAnswerOrDrop(Context& ctx, const Args& a, bool answer) {
         }
         const auto state = static_cast<tapi::CallState>(m.param1);
         if (!ctx.json) {
-          *ctx.out << clockNow() << " call " << *id << " " << describeMessage(m).substr(15)
-                   << "\n";
+          *ctx.out << clockNow() << " call " << *id << " " << describeMessage(m).substr(15) << "\n";
         }
         if (state == tapi::CallState::Connected && hangupAfter) {
           s.after(*hangupAfter, dropNow);
@@ -660,8 +666,12 @@ int cmdAnswerOrDrop(Context& ctx, const Args& a, bool answer) {
       {}, dropNow);
 }
 
-int cmdAnswer(Context& ctx, const Args& a) { return cmdAnswerOrDrop(ctx, a, true); }
-int cmdDrop(Context& ctx, const Args& a) { return cmdAnswerOrDrop(ctx, a, false); }
+int cmdAnswer(Context& ctx, const Args& a) {
+  return cmdAnswerOrDrop(ctx, a, true);
+}
+int cmdDrop(Context& ctx, const Args& a) {
+  return cmdAnswerOrDrop(ctx, a, false);
+}
 
 int cmdDealloc(Context& ctx, const Args&) {
   *ctx.err << "tapictl: a call handle belongs to the application that received it, and a new "
@@ -943,8 +953,11 @@ const std::vector<Command>& commands() {
        {{"HANDLE", "call handle"}},
        {},
        cmdDealloc},
-      {"info", "Print a call's post-connection data as JSON (live or ended since start).",
-       {{"CALLID", "call id"}}, {}, cmdInfo},
+      {"info",
+       "Print a call's post-connection data as JSON (live or ended since start).",
+       {{"CALLID", "call id"}},
+       {},
+       cmdInfo},
       {"watch",
        "Monitor every line and print live events; reads commands on stdin "
        "(answer H, drop H [MODE], dealloc H, info H, calls, quit).",

@@ -9,9 +9,11 @@ namespace tapi::sip::transaction {
 
 // ===== INVITE client ======================================================================
 
-InviteClientTransaction::InviteClientTransaction(TransactionLayer& layer, message::SipMessage request,
+InviteClientTransaction::InviteClientTransaction(TransactionLayer& layer,
+                                                 message::SipMessage request,
                                                  transport::Route route, transport::Target target)
-    : Transaction(layer, TransactionKind::InviteClient, std::move(request), transport::isReliable(target.protocol)),
+    : Transaction(layer, TransactionKind::InviteClient, std::move(request),
+                  transport::isReliable(target.protocol)),
       target_(target) {
   route_ = route;
 }
@@ -56,7 +58,8 @@ bool InviteClientTransaction::allowed(State from, State to) noexcept {
 void InviteClientTransaction::transitionTo(State next) {
   if (!allowed(state_, next)) {
     ++layer_.mutableStats().rejectedTransitions;
-    spdlog::error("sip tsx InviteClient {}: refused {} -> {}", key_, toString(state_), toString(next));
+    spdlog::error("sip tsx InviteClient {}: refused {} -> {}", key_, toString(state_),
+                  toString(next));
     return;
   }
   spdlog::debug("sip tsx InviteClient {}: {} -> {}", key_, toString(state_), toString(next));
@@ -72,7 +75,8 @@ void InviteClientTransaction::start() {
   startTimer(TimerName::B, 64 * timers().t1);
 }
 
-void InviteClientTransaction::onResponse(const message::SipMessage& response, const transport::Arrival& arrival) {
+void InviteClientTransaction::onResponse(const message::SipMessage& response,
+                                         const transport::Arrival& arrival) {
   onEvent(Event{EventKind::Response, &response, &arrival, TimerName::A, {}});
 }
 
@@ -85,7 +89,9 @@ bool InviteClientTransaction::abandon() {
   return true;
 }
 
-void InviteClientTransaction::onTimer(TimerName t) { onEvent(Event{EventKind::Timer, nullptr, nullptr, t, {}}); }
+void InviteClientTransaction::onTimer(TimerName t) {
+  onEvent(Event{EventKind::Timer, nullptr, nullptr, t, {}});
+}
 
 void InviteClientTransaction::onTransportError(std::error_code ec) {
   onEvent(Event{EventKind::TransportError, nullptr, nullptr, TimerName::A, ec});
@@ -254,7 +260,8 @@ void InviteClientTransaction::handleInTerminated(const Event& e) {
 
 // ===== non-INVITE client ==================================================================
 
-NonInviteClientTransaction::NonInviteClientTransaction(TransactionLayer& layer, message::SipMessage request,
+NonInviteClientTransaction::NonInviteClientTransaction(TransactionLayer& layer,
+                                                       message::SipMessage request,
                                                        transport::Route route)
     : Transaction(layer, TransactionKind::NonInviteClient, std::move(request),
                   route.transport != nullptr && route.transport->reliable()) {
@@ -297,7 +304,8 @@ bool NonInviteClientTransaction::allowed(State from, State to) noexcept {
 void NonInviteClientTransaction::transitionTo(State next) {
   if (!allowed(state_, next)) {
     ++layer_.mutableStats().rejectedTransitions;
-    spdlog::error("sip tsx NonInviteClient {}: refused {} -> {}", key_, toString(state_), toString(next));
+    spdlog::error("sip tsx NonInviteClient {}: refused {} -> {}", key_, toString(state_),
+                  toString(next));
     return;
   }
   spdlog::debug("sip tsx NonInviteClient {}: {} -> {}", key_, toString(state_), toString(next));
@@ -313,11 +321,14 @@ void NonInviteClientTransaction::start() {
   startTimer(TimerName::F, 64 * timers().t1);
 }
 
-void NonInviteClientTransaction::onResponse(const message::SipMessage& response, const transport::Arrival& arrival) {
+void NonInviteClientTransaction::onResponse(const message::SipMessage& response,
+                                            const transport::Arrival& arrival) {
   onEvent(Event{EventKind::Response, &response, &arrival, TimerName::E, {}});
 }
 
-void NonInviteClientTransaction::onTimer(TimerName t) { onEvent(Event{EventKind::Timer, nullptr, nullptr, t, {}}); }
+void NonInviteClientTransaction::onTimer(TimerName t) {
+  onEvent(Event{EventKind::Timer, nullptr, nullptr, t, {}});
+}
 
 void NonInviteClientTransaction::onTransportError(std::error_code ec) {
   onEvent(Event{EventKind::TransportError, nullptr, nullptr, TimerName::E, ec});

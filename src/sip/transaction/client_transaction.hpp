@@ -11,8 +11,8 @@ class InviteClientTransaction final : public Transaction {
  public:
   enum class State : std::uint8_t { Calling, Proceeding, Completed, Accepted, Terminated };
 
-  InviteClientTransaction(TransactionLayer& layer, message::SipMessage request, transport::Route route,
-                          transport::Target target);
+  InviteClientTransaction(TransactionLayer& layer, message::SipMessage request,
+                          transport::Route route, transport::Target target);
 
   /** Sends the INVITE and starts Timers A and B. Called once, after attach(). */
   void start();
@@ -66,7 +66,8 @@ class NonInviteClientTransaction final : public Transaction {
  public:
   enum class State : std::uint8_t { Trying, Proceeding, Completed, Terminated };
 
-  NonInviteClientTransaction(TransactionLayer& layer, message::SipMessage request, transport::Route route);
+  NonInviteClientTransaction(TransactionLayer& layer, message::SipMessage request,
+                             transport::Route route);
 
   /** Sends the request and starts Timers E and F. Called once, after attach(). */
   void start();

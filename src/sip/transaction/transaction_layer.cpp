@@ -9,11 +9,21 @@ namespace tapi::sip::transaction {
 
 namespace {
 
-std::error_code notFound() { return std::make_error_code(std::errc::no_such_process); }
-std::error_code wrongState() { return std::make_error_code(std::errc::operation_not_permitted); }
-std::error_code invalid() { return std::make_error_code(std::errc::invalid_argument); }
-std::error_code duplicate() { return std::make_error_code(std::errc::file_exists); }
-std::error_code overLimit() { return std::make_error_code(std::errc::resource_unavailable_try_again); }
+std::error_code notFound() {
+  return std::make_error_code(std::errc::no_such_process);
+}
+std::error_code wrongState() {
+  return std::make_error_code(std::errc::operation_not_permitted);
+}
+std::error_code invalid() {
+  return std::make_error_code(std::errc::invalid_argument);
+}
+std::error_code duplicate() {
+  return std::make_error_code(std::errc::file_exists);
+}
+std::error_code overLimit() {
+  return std::make_error_code(std::errc::resource_unavailable_try_again);
+}
 
 }  // namespace
 
@@ -80,8 +90,8 @@ std::string_view toString(EndReason r) noexcept {
 TransactionBox::TransactionBox(std::unique_ptr<Transaction> t) : tx(std::move(t)) {}
 TransactionBox::~TransactionBox() = default;
 
-TransactionLayer::TransactionLayer(base::EventLoop& loop, transport::TransportLayer& transport, TransactionUser& tu,
-                                   TimerConfig timers)
+TransactionLayer::TransactionLayer(base::EventLoop& loop, transport::TransportLayer& transport,
+                                   TransactionUser& tu, TimerConfig timers)
     : loop_(loop), transport_(transport), tu_(tu), timers_(timers) {
   transport_.setSink(this);
 }
@@ -106,7 +116,8 @@ T* TransactionLayer::create(std::string key, Args&&... args) {
   const auto k = static_cast<std::size_t>(raw->kind());
   ++stats_.live[k];
   ++stats_.created[k];
-  const bool client = raw->kind() == TransactionKind::InviteClient || raw->kind() == TransactionKind::NonInviteClient;
+  const bool client = raw->kind() == TransactionKind::InviteClient ||
+                      raw->kind() == TransactionKind::NonInviteClient;
   (client ? clientIndex_ : serverIndex_)[std::move(key)] = h;
   return raw;
 }
@@ -125,7 +136,8 @@ Transaction* TransactionLayer::find(TransactionHandle h) const {
 }
 
 void TransactionLayer::retire(Transaction& t, EndReason reason) {
-  const bool client = t.kind() == TransactionKind::InviteClient || t.kind() == TransactionKind::NonInviteClient;
+  const bool client =
+      t.kind() == TransactionKind::InviteClient || t.kind() == TransactionKind::NonInviteClient;
   auto& index = client ? clientIndex_ : serverIndex_;
   auto it = index.find(t.key());
   if (it != index.end() && it->second == t.handle()) {
@@ -179,13 +191,15 @@ const message::SipMessage* TransactionLayer::request(TransactionHandle h) const 
 TransactionStats TransactionLayer::stats() const {
   TransactionStats s = stats_;
   s.timersPending = 0;
-  table_.forEach([&](TransactionHandle, const TransactionBox& b) { s.timersPending += b.tx->timersArmed(); });
+  table_.forEach(
+      [&](TransactionHandle, const TransactionBox& b) { s.timersPending += b.tx->timersArmed(); });
   return s;
 }
 
 // ---- client side ----------------------------------------------------------------------
 
-Result<TransactionHandle> TransactionLayer::sendRequest(message::SipMessage request, const transport::Target& target) {
+Result<TransactionHandle> TransactionLayer::sendRequest(message::SipMessage request,
+                                                        const transport::Target& target) {
   if (!request.isRequest() || request.method() == message::Method::Ack) {
     return fail(invalid());
   }
@@ -209,8 +223,8 @@ Result<TransactionHandle> TransactionLayer::sendRequest(message::SipMessage requ
   return h;
 }
 
-Result<TransactionHandle> TransactionLayer::sendCancel(TransactionHandle invite,
-                                                     const std::vector<std::pair<std::string, std::string>>& headers) {
+Result<TransactionHandle> TransactionLayer::sendCancel(
+    TransactionHandle invite, const std::vector<std::pair<std::string, std::string>>& headers) {
   auto* ict = dynamic_cast<InviteClientTransaction*>(find(invite));
   if (ict == nullptr) {
     return fail(notFound());
@@ -242,7 +256,8 @@ Result<TransactionHandle> TransactionLayer::sendCancel(TransactionHandle invite,
   return h;
 }
 
-Result<void> TransactionLayer::sendStateless(message::SipMessage request, const transport::Target& target) {
+Result<void> TransactionLayer::sendStateless(message::SipMessage request,
+                                             const transport::Target& target) {
   if (!request.isRequest()) {
     return fail(invalid());
   }
@@ -302,7 +317,8 @@ Result<void> TransactionLayer::respondStateless(const message::SipMessage& respo
   return transport_.sendStateless(response, arrival);
 }
 
-TransactionHandle TransactionLayer::findInviteServerForCancel(const message::SipMessage& cancel) const {
+TransactionHandle TransactionLayer::findInviteServerForCancel(
+    const message::SipMessage& cancel) const {
   if (!cancel.isRequest() || cancel.method() != message::Method::Cancel) {
     return {};
   }

@@ -54,7 +54,8 @@ class TransactionLayer final : public transport::MessageSink {
    * Precondition: request is a request and not an ACK (use sendStateless for ACK to 2xx).
    * @return the transaction handle, or the transport error (no transaction is created).
    */
-  Result<TransactionHandle> sendRequest(message::SipMessage request, const transport::Target& target);
+  Result<TransactionHandle> sendRequest(message::SipMessage request,
+                                        const transport::Target& target);
 
   /**
    * CANCELs the INVITE of a client transaction (RFC 3261 §9.1): same Request-URI, Call-ID,
@@ -64,8 +65,9 @@ class TransactionLayer final : public transport::MessageSink {
    * @param headers extra header lines for the CANCEL (e.g. Reason, RFC 3326).
    * @return the CANCEL's transaction, or an error when the INVITE is not cancellable.
    */
-  Result<TransactionHandle> sendCancel(TransactionHandle invite,
-                                       const std::vector<std::pair<std::string, std::string>>& headers = {});
+  Result<TransactionHandle> sendCancel(
+      TransactionHandle invite,
+      const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   /**
    * Sends a request outside any transaction (the ACK for a 2xx, §13.2.2.4): gets our Via
@@ -88,7 +90,8 @@ class TransactionLayer final : public transport::MessageSink {
    * gets 100 Trying at once when TimerConfig::autoTrying is set.
    * Precondition: not an ACK.
    */
-  Result<TransactionHandle> createServer(const message::SipMessage& request, const transport::Arrival& arrival);
+  Result<TransactionHandle> createServer(const message::SipMessage& request,
+                                         const transport::Arrival& arrival);
 
   /**
    * Sends a response through a server transaction (provisional or final; 2xx to an INVITE
@@ -98,7 +101,8 @@ class TransactionLayer final : public transport::MessageSink {
   Result<void> respond(TransactionHandle server, message::SipMessage response);
 
   /** Sends a response without a transaction, routed by its top Via (§18.2.2). */
-  Result<void> respondStateless(const message::SipMessage& response, const transport::Arrival& arrival);
+  Result<void> respondStateless(const message::SipMessage& response,
+                                const transport::Arrival& arrival);
 
   /**
    * The INVITE server transaction a CANCEL targets (§9.2): same branch, sent-by (or the
