@@ -18,6 +18,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/asio_loop.hpp"
@@ -76,7 +77,8 @@ class Sipp {
    *        temporary file removed with this object
    */
   Sipp(const std::string& scenario, bool tcp, std::uint16_t localPort, const std::string& remote,
-       std::vector<std::string> extra = {}, const std::map<std::string, std::string>& fill = {}) {
+       std::vector<std::string> extra = {}, const std::map<std::string, std::string>& fill = {})
+      : port_(localPort) {
     std::string path = std::string(OPENTAPI_SIPP_SCENARIOS) + "/" + scenario;
     if (!fill.empty()) {
       path = filled(path, fill);
@@ -117,6 +119,8 @@ class Sipp {
     return status_;
   }
   std::string transcript() { return proc_->transcript(); }
+  /** The port SIPp listens on. */
+  std::uint16_t port() const { return port_; }
 
   ~Sipp() {
     proc_.reset();
@@ -169,10 +173,21 @@ class Sipp {
     return filledPath_;
   }
 
+  std::uint16_t port_;
   std::unique_ptr<Process> proc_;
   std::optional<int> status_;
   std::string filledPath_;
 };
+
+/** The line the fixture opens unless told otherwise: alice@127.0.0.1 over UDP or TCP. */
+inline providers::sip::SipLineConfig aliceLine(bool tcp) {
+  providers::sip::SipLineConfig l;
+  l.name = "sip/alice";
+  l.user = "alice";
+  l.domain = "127.0.0.1";
+  l.transport = tcp ? "tcp" : "udp";
+  return l;
+}
 
 /** The engine, the SIP provider and one app with the SIP line open. */
 class SipLineFixture {
@@ -193,12 +208,7 @@ class SipLineFixture {
     // 64*T1 goes over it). SIPp closing its end at exit closes ours at once anyway.
     cfg.tcpIdleTimeout = std::chrono::milliseconds(8000);
     if (lines.empty()) {
-      providers::sip::SipLineConfig l;
-      l.name = "sip/alice";
-      l.user = "alice";
-      l.domain = "127.0.0.1";
-      l.transport = tcpOutbound ? "tcp" : "udp";
-      lines.push_back(l);
+      lines.push_back(aliceLine(tcpOutbound));
     }
     cfg.lines = std::move(lines);
     std::string error;
@@ -340,6 +350,19 @@ class SipLineFixture {
     return n;
   }
 
+  /** hCall must have gone through `expected` (its LINE_CALLSTATE states, in order). */
+  void expectStates(std::uint32_t hCall, const std::vector<CallState>& expected,
+                    const std::string& why = {}) const {
+    EXPECT_EQ(states(hCall), expected) << why << statesText(hCall);
+  }
+
+  /** No call appeared: no LINE_CALLSTATE came (`why` says what the test did instead). */
+  void expectNoCalls(const std::string& why) const {
+    for (const auto& m : messages) {
+      EXPECT_NE(m.type, MessageType::CallState) << why;
+    }
+  }
+
   /** The call's post-connection data (empty record if the handle is gone). */
   CallRecord record(std::uint32_t hCall) const {
     auto info = eng->callInfo(hApp, hCall);
@@ -380,6 +403,40 @@ class SipLineFixture {
     return waitReply(*rid) && *reply(*rid) == 0;
   }
 
+  /**
+   * Waits for DISCONNECTED with `mode`, which the call record must hold too. @return the
+   * record, nothing on a timeout (a test failure).
+   */
+  std::optional<CallRecord> disconnected(std::uint32_t hCall, std::uint32_t mode, Sipp& sipp) {
+    auto disc = waitState(CallState::Disconnected, hCall);
+    EXPECT_TRUE(disc) << statesText(hCall) << "\n" << statsText() << "\n" << sipp.transcript();
+    if (!disc) {
+      return std::nullopt;
+    }
+    EXPECT_EQ(disc->param2, mode) << disconnectModeName(disc->param2);
+    CallRecord r = record(hCall);
+    EXPECT_EQ(r.disconnectMode, mode) << disconnectModeName(r.disconnectMode);
+    return r;
+  }
+
+  /** lineDrop(mode, uui) succeeds and the call goes IDLE, having gone through `expected`. */
+  void dropToIdle(std::uint32_t hCall, const std::vector<CallState>& expected,
+                  std::uint32_t mode = 0, const std::string& uui = {}) {
+    ASSERT_TRUE(drop(hCall, mode, uui));
+    ASSERT_TRUE(waitState(CallState::Idle, hCall)) << statesText(hCall);
+    expectStates(hCall, expected);
+  }
+
+  /**
+   * The end of a test: the app deallocates the call, SIPp's scenario passed (SIPp checked
+   * what the line sent), and the engine, the provider and the SIP stack hold nothing.
+   */
+  void deallocateThenAllReleased(std::uint32_t hCall, Sipp& sipp) {
+    ASSERT_TRUE(eng->deallocate(hApp, hCall));
+    EXPECT_EQ(waitSipp(sipp), 0) << sipp.transcript();
+    EXPECT_TRUE(releasedEverything()) << statsText();
+  }
+
   std::string statsText() const {
     const auto es = eng->stats();
     const auto ps = provider->sipStats();
@@ -402,6 +459,25 @@ class SipLineFixture {
   std::vector<Message> messages;
 };
 
+/** `r` is the record of a call the far end ended with a BYE whose cause is `q850`. */
+inline void expectRemoteBye(const CallRecord& r, int q850) {
+  EXPECT_EQ(r.termination.origin, TerminationOrigin::Remote);
+  EXPECT_EQ(r.cause.code, 0) << "a BYE has no status";
+  EXPECT_EQ(r.cause.q850, q850);
+  EXPECT_NE(r.cause.text.find("BYE"), std::string::npos) << r.cause.text;
+  EXPECT_FALSE(r.cause.callRef.empty());
+}
+
+/** `r` is the record of a call the app ended with a BYE (Q.850 16) carrying `uui`. */
+inline void expectLocalBye(const CallRecord& r, const std::string& uui) {
+  EXPECT_EQ(r.termination.origin, TerminationOrigin::Local);
+  EXPECT_EQ(r.uuiSent, uui);
+  EXPECT_EQ(r.cause.code, 0) << "a BYE has no status";
+  EXPECT_EQ(r.cause.q850, 16) << "the cause sent in the BYE";
+  EXPECT_EQ(r.cause.text.rfind("BYE; Q.850;cause=16", 0), 0u) << r.cause.text;
+  EXPECT_FALSE(r.cause.callRef.empty());
+}
+
 /**
  * The destination of a call to a SIPp UAS on `port`. Over UDP the INVITE's retransmissions
  * cover SIPp's start-up; over TCP this waits until SIPp accepts connections.
@@ -416,22 +492,53 @@ inline std::string sippDestination(std::uint16_t port, bool tcp, Sipp& sipp,
   return dest;
 }
 
-/** A SIPp test run once over UDP and once over TCP (the parameter: true = TCP). */
-class SippTest : public ::testing::TestWithParam<bool> {
+/**
+ * A SIPp test run once over UDP and once over TCP: the parameter is `bool` (true = TCP), or
+ * a (bool, Case) tuple for a table of cases run over both.
+ */
+template <typename Param>
+class SippTestOver : public ::testing::TestWithParam<Param> {
  protected:
-  bool tcp() const { return GetParam(); }
+  bool tcp() const { return tcpOf(this->GetParam()); }
   int sockType() const { return tcp() ? SOCK_STREAM : SOCK_DGRAM; }
   /** Where SIPp as a UAC sends: the line's listening address for this transport. */
   std::string remote(const SipLineFixture& f) const {
     return "127.0.0.1:" + std::to_string(tcp() ? f.tcpPort() : f.udpPort());
   }
-  std::string destination(std::uint16_t port, Sipp& sipp) const {
-    return sippDestination(port, tcp(), sipp);
+  /** The destination of a call to SIPp as a UAS. */
+  std::string destination(Sipp& sipp) const { return sippDestination(sipp.port(), tcp(), sipp); }
+
+ private:
+  static bool tcpOf(bool p) { return p; }
+  template <typename Case>
+  static bool tcpOf(const std::tuple<bool, Case>& p) {
+    return std::get<0>(p);
   }
+};
+
+using SippTest = SippTestOver<bool>;
+
+/** A table of cases, each run over UDP and TCP. */
+template <typename Case>
+class SippCaseTest : public SippTestOver<std::tuple<bool, Case>> {
+ protected:
+  const Case& testCase() const { return std::get<1>(this->GetParam()); }
 };
 
 inline std::string transportName(const ::testing::TestParamInfo<bool>& p) {
   return p.param ? "Tcp" : "Udp";
+}
+
+/** The parameters of a SippCaseTest: each of `cases` over UDP and over TCP. */
+template <typename Case, std::size_t N>
+auto overBothTransports(const Case (&cases)[N]) {
+  return ::testing::Combine(::testing::Values(false, true), ::testing::ValuesIn(cases));
+}
+
+/** The name of a SippCaseTest: the case's `name`, then the transport. */
+template <typename Case>
+std::string caseAndTransportName(const ::testing::TestParamInfo<std::tuple<bool, Case>>& p) {
+  return std::string(std::get<1>(p.param).name) + (std::get<0>(p.param) ? "Tcp" : "Udp");
 }
 
 }  // namespace tapi::testing

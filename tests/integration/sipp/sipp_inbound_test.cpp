@@ -15,6 +15,10 @@ namespace {
 
 using States = std::vector<CallState>;
 
+/** An answered incoming call the far end (or the line's stack) ended, dropped by the app. */
+const States kAnsweredThenDisconnected{CallState::Offering, CallState::Connected,
+                                       CallState::Disconnected, CallState::Idle};
+
 class SippInbound : public SippTest {
  protected:
   /** Waits for the offered call; checks who calls whom. @return the call, 0 on failure. */
@@ -51,25 +55,12 @@ void SippInbound::remoteBye(const std::string& reason, std::uint32_t mode, int q
                                                      "ABC"))
       << "the INVITE's User-to-User";
   ASSERT_TRUE(answer(f, hCall));
-  auto disc = f.waitState(CallState::Disconnected, hCall);
-  ASSERT_TRUE(disc) << f.statsText() << "\n" << sipp.transcript();
-  EXPECT_EQ(disc->param2, mode) << disconnectModeName(disc->param2);
-  CallRecord r = f.record(hCall);
-  EXPECT_EQ(r.disconnectMode, mode);
-  EXPECT_EQ(r.termination.origin, TerminationOrigin::Remote);
-  EXPECT_EQ(r.cause.code, 0) << "a BYE has no status";
-  EXPECT_EQ(r.cause.q850, q850);
-  EXPECT_NE(r.cause.text.find("BYE"), std::string::npos) << r.cause.text;
-  EXPECT_FALSE(r.cause.callRef.empty());
-  ASSERT_TRUE(f.drop(hCall));
-  ASSERT_TRUE(f.waitState(CallState::Idle, hCall));
-  EXPECT_EQ(f.states(hCall), (States{CallState::Offering, CallState::Connected,
-                                     CallState::Disconnected, CallState::Idle}))
-      << f.statesText(hCall);
+  auto r = f.disconnected(hCall, mode, sipp);
+  ASSERT_TRUE(r);
+  expectRemoteBye(*r, q850);
+  ASSERT_NO_FATAL_FAILURE(f.dropToIdle(hCall, kAnsweredThenDisconnected));
   EXPECT_EQ(f.record(hCall).termination.origin, TerminationOrigin::Remote);
-  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
-  EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
-  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+  f.deallocateThenAllReleased(hCall, sipp);
 }
 
 TEST_P(SippInbound, AnsweredThenRemoteByeWithReason) {
@@ -87,21 +78,11 @@ TEST_P(SippInbound, AnsweredThenLocalDropWithUui) {
   const std::uint32_t hCall = offered(f, sipp);
   ASSERT_NE(hCall, 0u);
   ASSERT_TRUE(answer(f, hCall, "hi"));
-  ASSERT_TRUE(f.drop(hCall, 0, "bye"));
-  ASSERT_TRUE(f.waitState(CallState::Idle, hCall));
-  EXPECT_EQ(f.states(hCall), (States{CallState::Offering, CallState::Connected, CallState::Idle}))
-      << f.statesText(hCall);
-  const CallRecord r = f.record(hCall);
-  EXPECT_EQ(r.termination.origin, TerminationOrigin::Local);
-  EXPECT_EQ(r.uuiSent, "bye");
-  EXPECT_EQ(r.cause.code, 0) << "a BYE has no status";
-  EXPECT_EQ(r.cause.q850, 16) << "the cause sent in the BYE";
-  EXPECT_EQ(r.cause.text.rfind("BYE; Q.850;cause=16", 0), 0u) << r.cause.text;
-  EXPECT_FALSE(r.cause.callRef.empty());
-  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
+  ASSERT_NO_FATAL_FAILURE(
+      f.dropToIdle(hCall, {CallState::Offering, CallState::Connected, CallState::Idle}, 0, "bye"));
+  expectLocalBye(f.record(hCall), "bye");
   // SIPp checked the 2xx's and the BYE's User-to-User and the BYE's Reason.
-  EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
-  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+  f.deallocateThenAllReleased(hCall, sipp);
 }
 
 TEST_P(SippInbound, RemoteCancelWhileOffering) {
@@ -112,23 +93,16 @@ TEST_P(SippInbound, RemoteCancelWhileOffering) {
   // Nothing is left to clear: DISCONNECTED(CANCELLED) and IDLE without a lineDrop.
   ASSERT_TRUE(f.waitState(CallState::Idle, hCall)) << f.statesText(hCall) << "\n"
                                                    << sipp.transcript();
-  EXPECT_EQ(f.states(hCall),
-            (States{CallState::Offering, CallState::Disconnected, CallState::Idle}))
-      << f.statesText(hCall);
-  auto disc = f.stateSeen(CallState::Disconnected, hCall);
-  ASSERT_TRUE(disc);
-  EXPECT_EQ(disc->param2, disconnect::Cancelled) << disconnectModeName(disc->param2);
-  const CallRecord r = f.record(hCall);
-  EXPECT_EQ(r.disconnectMode, disconnect::Cancelled);
-  EXPECT_EQ(r.termination.origin, TerminationOrigin::Remote);
-  EXPECT_EQ(r.cause.code, 0) << "a CANCEL has no status";
-  EXPECT_EQ(r.cause.q850, 0) << "the CANCEL had no Reason";
-  EXPECT_EQ(r.cause.text, "CANCEL");
-  EXPECT_FALSE(r.cause.callRef.empty());
-  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
+  f.expectStates(hCall, {CallState::Offering, CallState::Disconnected, CallState::Idle});
+  auto r = f.disconnected(hCall, disconnect::Cancelled, sipp);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->termination.origin, TerminationOrigin::Remote);
+  EXPECT_EQ(r->cause.code, 0) << "a CANCEL has no status";
+  EXPECT_EQ(r->cause.q850, 0) << "the CANCEL had no Reason";
+  EXPECT_EQ(r->cause.text, "CANCEL");
+  EXPECT_FALSE(r->cause.callRef.empty());
   // SIPp got 200 for the CANCEL and 487 for the INVITE, and sent the ACK.
-  EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
-  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+  f.deallocateThenAllReleased(hCall, sipp);
 }
 
 TEST_P(SippInbound, AckNeverArrives) {
@@ -139,26 +113,17 @@ TEST_P(SippInbound, AckNeverArrives) {
   ASSERT_TRUE(answer(f, hCall));
   const auto answeredAt = std::chrono::steady_clock::now();
   // 64*T1 (6.4 s with the fixture's T1) after the 2xx, the line gives up and sends BYE.
-  auto disc = f.waitState(CallState::Disconnected, hCall);
-  ASSERT_TRUE(disc) << f.statsText() << "\n" << sipp.transcript();
+  auto r = f.disconnected(hCall, disconnect::TempFailure, sipp);
+  ASSERT_TRUE(r);
   EXPECT_GE(std::chrono::steady_clock::now() - answeredAt, std::chrono::milliseconds(6000));
-  EXPECT_EQ(disc->param2, disconnect::TempFailure) << disconnectModeName(disc->param2);
-  CallRecord r = f.record(hCall);
-  EXPECT_EQ(r.disconnectMode, disconnect::TempFailure);
-  EXPECT_EQ(r.termination.origin, TerminationOrigin::Remote) << "the far end never ACKed";
-  EXPECT_EQ(r.cause.code, 0);
-  EXPECT_EQ(r.cause.q850, 102);
-  EXPECT_EQ(r.cause.text, "2xx not acknowledged");
-  EXPECT_FALSE(r.cause.callRef.empty());
-  ASSERT_TRUE(f.drop(hCall));
-  ASSERT_TRUE(f.waitState(CallState::Idle, hCall));
-  EXPECT_EQ(f.states(hCall), (States{CallState::Offering, CallState::Connected,
-                                     CallState::Disconnected, CallState::Idle}))
-      << f.statesText(hCall);
-  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
+  EXPECT_EQ(r->termination.origin, TerminationOrigin::Remote) << "the far end never ACKed";
+  EXPECT_EQ(r->cause.code, 0);
+  EXPECT_EQ(r->cause.q850, 102);
+  EXPECT_EQ(r->cause.text, "2xx not acknowledged");
+  EXPECT_FALSE(r->cause.callRef.empty());
+  ASSERT_NO_FATAL_FAILURE(f.dropToIdle(hCall, kAnsweredThenDisconnected));
   // SIPp received the BYE (with its Reason) and answered it.
-  EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
-  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+  f.deallocateThenAllReleased(hCall, sipp);
 }
 
 TEST_P(SippInbound, ByeRetransmitted) {
@@ -179,13 +144,8 @@ TEST_P(SippInbound, ByeRetransmitted) {
   EXPECT_EQ(r.termination.origin, TerminationOrigin::Remote);
   EXPECT_EQ(r.cause.q850, 16);
   EXPECT_FALSE(r.cause.callRef.empty());
-  ASSERT_TRUE(f.drop(hCall));
-  ASSERT_TRUE(f.waitState(CallState::Idle, hCall));
-  EXPECT_EQ(f.states(hCall), (States{CallState::Offering, CallState::Connected,
-                                     CallState::Disconnected, CallState::Idle}))
-      << f.statesText(hCall);
-  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
-  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+  ASSERT_NO_FATAL_FAILURE(f.dropToIdle(hCall, kAnsweredThenDisconnected));
+  f.deallocateThenAllReleased(hCall, sipp);  // SIPp has exited already
 }
 
 TEST_P(SippInbound, ByeForUnknownDialogGets481) {
@@ -195,9 +155,7 @@ TEST_P(SippInbound, ByeForUnknownDialogGets481) {
   EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
   EXPECT_EQ(f.provider->sipStats().answered481, before + 1);
   f.collect();
-  for (const auto& m : f.messages) {
-    EXPECT_NE(m.type, MessageType::CallState) << "no call may appear";
-  }
+  f.expectNoCalls("no call may appear");
   EXPECT_EQ(f.provider->sipStats().callsTotal, 0u);
   EXPECT_TRUE(f.releasedEverything()) << f.statsText();
 }
@@ -219,23 +177,19 @@ const Refusal kRefusals[] = {
     {"Unavail", disconnect::Unavail, 480, 31},
 };
 
-class SippInboundRefused : public ::testing::TestWithParam<std::tuple<bool, Refusal>> {};
+using SippInboundRefused = SippCaseTest<Refusal>;
 
 TEST_P(SippInboundRefused, DropOfOfferedCallRejects) {
-  const bool tcp = std::get<0>(GetParam());
-  const Refusal& rf = std::get<1>(GetParam());
-  SipLineFixture f({}, tcp);
-  const std::string remote = "127.0.0.1:" + std::to_string(tcp ? f.tcpPort() : f.udpPort());
-  Sipp sipp("uac_rejected.xml", tcp, freePort(tcp ? SOCK_STREAM : SOCK_DGRAM), remote,
-            {"-s", "alice"},
+  const Refusal& rf = testCase();
+  SipLineFixture f({}, tcp());
+  Sipp sipp("uac_rejected.xml", tcp(), freePort(sockType()), remote(f), {"-s", "alice"},
             {{"STATUS", std::to_string(rf.status)}, {"CAUSE", std::to_string(rf.q850)}});
   auto offering = f.waitState(CallState::Offering);
   ASSERT_TRUE(offering) << f.statsText() << "\n" << sipp.transcript();
   const std::uint32_t hCall = offering->hDevice;
-  ASSERT_TRUE(f.drop(hCall, rf.mode, "no"));
-  ASSERT_TRUE(f.waitState(CallState::Idle, hCall));
   // lineDrop on an offered call rejects it: the local end goes IDLE, no DISCONNECTED.
-  EXPECT_EQ(f.states(hCall), (States{CallState::Offering, CallState::Idle})) << f.statesText(hCall);
+  ASSERT_NO_FATAL_FAILURE(
+      f.dropToIdle(hCall, {CallState::Offering, CallState::Idle}, rf.mode, "no"));
   const CallRecord r = f.record(hCall);
   EXPECT_EQ(r.termination.origin, TerminationOrigin::Local);
   EXPECT_EQ(r.uuiSent, "no");
@@ -245,19 +199,12 @@ TEST_P(SippInboundRefused, DropOfOfferedCallRejects) {
   EXPECT_NE(r.cause.text.find("Q.850;cause=" + std::to_string(rf.q850) + ";"), std::string::npos)
       << r.cause.text;
   EXPECT_FALSE(r.cause.callRef.empty());
-  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
   // SIPp checked the status and the Reason, and sent the ACK.
-  EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
-  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+  f.deallocateThenAllReleased(hCall, sipp);
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, SippInboundRefused,
-                         ::testing::Combine(::testing::Values(false, true),
-                                            ::testing::ValuesIn(kRefusals)),
-                         [](const ::testing::TestParamInfo<std::tuple<bool, Refusal>>& p) {
-                           return std::string(std::get<1>(p.param).name) +
-                                  (std::get<0>(p.param) ? "Tcp" : "Udp");
-                         });
+INSTANTIATE_TEST_SUITE_P(Modes, SippInboundRefused, overBothTransports(kRefusals),
+                         caseAndTransportName<Refusal>);
 
 }  // namespace
 }  // namespace tapi::testing

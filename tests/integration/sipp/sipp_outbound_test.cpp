@@ -14,14 +14,21 @@ namespace {
 
 using States = std::vector<CallState>;
 
+/** An outgoing call answered and then dropped by the app: no DISCONNECTED. */
+const States kAnsweredThenDropped{CallState::Dialing, CallState::Ringback, CallState::Connected,
+                                  CallState::Idle};
+/** An outgoing call the far end ended before it was answered, dropped by the app. */
+const States kRefusedThenDropped{CallState::Dialing, CallState::Ringback, CallState::Disconnected,
+                                 CallState::Idle};
+
 class SippOutbound : public SippTest {
  protected:
   /** SIPp answers and then hangs up with `reason` and `uui` header lines on its BYE. */
   void remoteByeAfterAnswer(const std::string& reason, const std::string& uui, std::uint32_t mode,
                             int q850, const std::string& uuiReceived);
-  /** Calls SIPp on `port` and waits until it rings. @return the call, 0 on failure. */
-  std::uint32_t ringing(SipLineFixture& f, Sipp& sipp, std::uint16_t port) {
-    const std::uint32_t hCall = f.makeCall(destination(port, sipp));
+  /** Calls SIPp and waits until it rings. @return the call, 0 on failure. */
+  std::uint32_t ringing(SipLineFixture& f, Sipp& sipp) {
+    const std::uint32_t hCall = f.makeCall(destination(sipp));
     EXPECT_TRUE(hCall != 0 && f.waitState(CallState::Ringback, hCall)) << sipp.transcript();
     return hCall;
   }
@@ -31,66 +38,43 @@ void SippOutbound::remoteByeAfterAnswer(const std::string& reason, const std::st
                                         std::uint32_t mode, int q850,
                                         const std::string& uuiReceived) {
   SipLineFixture f({}, tcp());
-  const std::uint16_t port = freePort(sockType());
-  Sipp sipp("uas_answer_remote_bye.xml", tcp(), port, "",
+  Sipp sipp("uas_answer_remote_bye.xml", tcp(), freePort(sockType()), "",
             {"-key", "reason", reason, "-key", "uui", uui});
-  const std::uint32_t hCall = f.makeCall(destination(port, sipp));
+  const std::uint32_t hCall = f.makeCall(destination(sipp));
   ASSERT_NE(hCall, 0u);
-  auto disc = f.waitState(CallState::Disconnected, hCall);
-  ASSERT_TRUE(disc) << f.statesText(hCall) << "\n" << sipp.transcript();
-  EXPECT_EQ(disc->param2, mode) << disconnectModeName(disc->param2);
-  CallRecord r = f.record(hCall);
-  EXPECT_EQ(r.disconnectMode, mode);
-  EXPECT_EQ(r.termination.origin, TerminationOrigin::Remote);
-  EXPECT_EQ(r.cause.code, 0) << "a BYE has no status";
-  EXPECT_EQ(r.cause.q850, q850);
-  EXPECT_NE(r.cause.text.find("BYE"), std::string::npos) << r.cause.text;
+  auto r = f.disconnected(hCall, mode, sipp);
+  ASSERT_TRUE(r);
+  expectRemoteBye(*r, q850);
   if (reason.rfind("Reason:", 0) == 0) {
-    EXPECT_NE(r.cause.text.find("Q.850;cause=" + std::to_string(q850)), std::string::npos)
-        << r.cause.text;
+    EXPECT_NE(r->cause.text.find("Q.850;cause=" + std::to_string(q850)), std::string::npos)
+        << r->cause.text;
   }
-  EXPECT_FALSE(r.cause.callRef.empty());
-  EXPECT_EQ(r.uuiReceived, uuiReceived);
-  EXPECT_EQ(r.connected.number, "bob");
+  EXPECT_EQ(r->uuiReceived, uuiReceived);
+  EXPECT_EQ(r->connected.number, "bob");
   // The call stays DISCONNECTED until the app drops it.
-  ASSERT_TRUE(f.drop(hCall));
-  ASSERT_TRUE(f.waitState(CallState::Idle, hCall));
-  EXPECT_EQ(f.states(hCall), (States{CallState::Dialing, CallState::Ringback, CallState::Connected,
-                                     CallState::Disconnected, CallState::Idle}))
-      << f.statesText(hCall);
-  r = f.record(hCall);
-  EXPECT_EQ(r.termination.origin, TerminationOrigin::Remote) << "the drop only clears the call";
-  EXPECT_EQ(r.disconnectMode, mode);
-  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
-  EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
-  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+  ASSERT_NO_FATAL_FAILURE(
+      f.dropToIdle(hCall, {CallState::Dialing, CallState::Ringback, CallState::Connected,
+                           CallState::Disconnected, CallState::Idle}));
+  const CallRecord cleared = f.record(hCall);
+  EXPECT_EQ(cleared.termination.origin, TerminationOrigin::Remote)
+      << "the drop only clears the call";
+  EXPECT_EQ(cleared.disconnectMode, mode);
+  f.deallocateThenAllReleased(hCall, sipp);
 }
 
 TEST_P(SippOutbound, AnsweredThenLocalDropWithUui) {
   SipLineFixture f({}, tcp());
-  const std::uint16_t port = freePort(sockType());
-  Sipp sipp("uas_answer_wait_bye.xml", tcp(), port, "");
-  const std::uint32_t hCall = f.makeCall(destination(port, sipp));
+  Sipp sipp("uas_answer_wait_bye.xml", tcp(), freePort(sockType()), "");
+  const std::uint32_t hCall = f.makeCall(destination(sipp));
   ASSERT_NE(hCall, 0u);
   ASSERT_TRUE(f.waitState(CallState::Connected, hCall)) << sipp.transcript();
-  ASSERT_TRUE(f.drop(hCall, 0, "hello"));
-  ASSERT_TRUE(f.waitState(CallState::Idle, hCall));
   // A local drop goes straight to IDLE: no DISCONNECTED.
-  EXPECT_EQ(f.states(hCall), (States{CallState::Dialing, CallState::Ringback, CallState::Connected,
-                                     CallState::Idle}))
-      << f.statesText(hCall);
+  ASSERT_NO_FATAL_FAILURE(f.dropToIdle(hCall, kAnsweredThenDropped, 0, "hello"));
   const CallRecord r = f.record(hCall);
-  EXPECT_EQ(r.termination.origin, TerminationOrigin::Local);
-  EXPECT_EQ(r.uuiSent, "hello");
+  expectLocalBye(r, "hello");
   EXPECT_EQ(r.called.number, "bob");
-  EXPECT_EQ(r.cause.code, 0) << "a BYE has no status";
-  EXPECT_EQ(r.cause.q850, 16) << "the cause sent in the BYE";
-  EXPECT_EQ(r.cause.text.rfind("BYE; Q.850;cause=16", 0), 0u) << r.cause.text;
-  EXPECT_FALSE(r.cause.callRef.empty());
-  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
   // SIPp checked the BYE's Reason (Q.850 16) and User-to-User.
-  EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
-  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+  f.deallocateThenAllReleased(hCall, sipp);
 }
 
 TEST_P(SippOutbound, AnsweredThenRemoteByeWithReason) {
@@ -109,82 +93,57 @@ TEST_P(SippOutbound, NoAnswerTimerCancels) {
   engine::Config cfg;
   cfg.noAnswerTimeout = std::chrono::milliseconds(800);
   SipLineFixture f({}, tcp(), cfg);
-  const std::uint16_t port = freePort(sockType());
-  Sipp sipp("uas_ring_cancel.xml", tcp(), port, "", {}, {{"CAUSE", "19"}});
-  const std::uint32_t hCall = ringing(f, sipp, port);
+  Sipp sipp("uas_ring_cancel.xml", tcp(), freePort(sockType()), "", {}, {{"CAUSE", "19"}});
+  const std::uint32_t hCall = ringing(f, sipp);
   ASSERT_NE(hCall, 0u);
   // The policy cleared the network side; the owner sees DISCONNECTED(NOANSWER) and drops.
-  auto disc = f.waitState(CallState::Disconnected, hCall);
-  ASSERT_TRUE(disc) << f.statesText(hCall) << "\n" << sipp.transcript();
-  EXPECT_EQ(disc->param2, disconnect::NoAnswer) << disconnectModeName(disc->param2);
-  CallRecord r = f.record(hCall);
-  EXPECT_EQ(r.termination.origin, TerminationOrigin::Policy);
-  EXPECT_EQ(r.termination.policy, Policy::NoAnswer);
-  EXPECT_EQ(r.disconnectMode, disconnect::NoAnswer);
-  EXPECT_EQ(r.cause.code, 487);
-  EXPECT_EQ(r.cause.q850, 19) << "the cause sent in the CANCEL";
-  EXPECT_EQ(r.cause.text.rfind("487 Request Terminated; Q.850;cause=19", 0), 0u) << r.cause.text;
-  EXPECT_FALSE(r.cause.callRef.empty());
-  ASSERT_TRUE(f.drop(hCall));
-  ASSERT_TRUE(f.waitState(CallState::Idle, hCall));
-  EXPECT_EQ(f.states(hCall), (States{CallState::Dialing, CallState::Ringback,
-                                     CallState::Disconnected, CallState::Idle}))
-      << f.statesText(hCall);
-  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
-  EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
-  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+  auto r = f.disconnected(hCall, disconnect::NoAnswer, sipp);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->termination.origin, TerminationOrigin::Policy);
+  EXPECT_EQ(r->termination.policy, Policy::NoAnswer);
+  EXPECT_EQ(r->cause.code, 487);
+  EXPECT_EQ(r->cause.q850, 19) << "the cause sent in the CANCEL";
+  EXPECT_EQ(r->cause.text.rfind("487 Request Terminated; Q.850;cause=19", 0), 0u) << r->cause.text;
+  EXPECT_FALSE(r->cause.callRef.empty());
+  ASSERT_NO_FATAL_FAILURE(f.dropToIdle(hCall, kRefusedThenDropped));
+  f.deallocateThenAllReleased(hCall, sipp);
 }
 
 TEST_P(SippOutbound, LocalDropWhileRingingCancels) {
   SipLineFixture f({}, tcp());
-  const std::uint16_t port = freePort(sockType());
-  Sipp sipp("uas_ring_cancel.xml", tcp(), port, "", {}, {{"CAUSE", "16"}});
-  const std::uint32_t hCall = ringing(f, sipp, port);
+  Sipp sipp("uas_ring_cancel.xml", tcp(), freePort(sockType()), "", {}, {{"CAUSE", "16"}});
+  const std::uint32_t hCall = ringing(f, sipp);
   ASSERT_NE(hCall, 0u);
   // The drop completes when the 487 has arrived: the call is IDLE, never DISCONNECTED.
-  ASSERT_TRUE(f.drop(hCall));
-  ASSERT_TRUE(f.waitState(CallState::Idle, hCall)) << sipp.transcript();
-  EXPECT_EQ(f.states(hCall), (States{CallState::Dialing, CallState::Ringback, CallState::Idle}))
-      << f.statesText(hCall);
+  ASSERT_NO_FATAL_FAILURE(
+      f.dropToIdle(hCall, {CallState::Dialing, CallState::Ringback, CallState::Idle}));
   const CallRecord r = f.record(hCall);
   EXPECT_EQ(r.termination.origin, TerminationOrigin::Local);
   EXPECT_EQ(r.cause.code, 487);
   EXPECT_EQ(r.cause.q850, 16) << "the cause sent in the CANCEL";
   EXPECT_EQ(r.cause.text.rfind("487 Request Terminated; Q.850;cause=16", 0), 0u) << r.cause.text;
   EXPECT_FALSE(r.cause.callRef.empty());
-  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
-  EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
-  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+  f.deallocateThenAllReleased(hCall, sipp);
 }
 
 TEST_P(SippOutbound, ChallengedInviteIsAuthenticated) {
-  providers::sip::SipLineConfig l;
-  l.name = "sip/alice";
-  l.user = "alice";
-  l.domain = "127.0.0.1";
-  l.transport = tcp() ? "tcp" : "udp";
+  providers::sip::SipLineConfig l = aliceLine(tcp());
   l.authUser = "alice-auth";
   l.password = "s3cret";
   SipLineFixture f({l}, tcp());
-  const std::uint16_t port = freePort(sockType());
-  Sipp sipp("uas_auth_invite.xml", tcp(), port, "", {},
+  Sipp sipp("uas_auth_invite.xml", tcp(), freePort(sockType()), "", {},
             {{"USER", "alice-auth"}, {"PASSWORD", "s3cret"}});
-  const std::uint32_t hCall = f.makeCall(destination(port, sipp));
+  const std::uint32_t hCall = f.makeCall(destination(sipp));
   ASSERT_NE(hCall, 0u);
   ASSERT_TRUE(f.waitState(CallState::Connected, hCall)) << f.statesText(hCall) << "\n"
                                                         << sipp.transcript();
-  ASSERT_TRUE(f.drop(hCall));
-  ASSERT_TRUE(f.waitState(CallState::Idle, hCall));
-  EXPECT_EQ(f.states(hCall), (States{CallState::Dialing, CallState::Ringback, CallState::Connected,
-                                     CallState::Idle}))
-      << "the 401 is not an end of the call: " << f.statesText(hCall);
+  // The 401 is not an end of the call.
+  ASSERT_NO_FATAL_FAILURE(f.dropToIdle(hCall, kAnsweredThenDropped));
   const CallRecord r = f.record(hCall);
   EXPECT_EQ(r.termination.origin, TerminationOrigin::Local);
   EXPECT_EQ(r.cause.q850, 16);
   EXPECT_FALSE(r.cause.callRef.empty());
-  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
-  EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
-  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+  f.deallocateThenAllReleased(hCall, sipp);
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, SippOutbound, ::testing::Values(false, true), transportName);
@@ -209,45 +168,29 @@ const Refusal kRefusals[] = {
      34},
 };
 
-class SippOutboundRefused : public ::testing::TestWithParam<std::tuple<bool, Refusal>> {};
+using SippOutboundRefused = SippCaseTest<Refusal>;
 
 TEST_P(SippOutboundRefused, DisconnectedWithMappedMode) {
-  const bool tcp = std::get<0>(GetParam());
-  const Refusal& rf = std::get<1>(GetParam());
-  SipLineFixture f({}, tcp);
-  const std::uint16_t port = freePort(tcp ? SOCK_STREAM : SOCK_DGRAM);
-  Sipp sipp("uas_reject.xml", tcp, port, "", {"-key", "extra", rf.extra},
+  const Refusal& rf = testCase();
+  SipLineFixture f({}, tcp());
+  Sipp sipp("uas_reject.xml", tcp(), freePort(sockType()), "", {"-key", "extra", rf.extra},
             {{"STATUS", rf.statusLine}});
-  const std::uint32_t hCall = f.makeCall(sippDestination(port, tcp, sipp));
+  const std::uint32_t hCall = f.makeCall(destination(sipp));
   ASSERT_NE(hCall, 0u);
-  auto disc = f.waitState(CallState::Disconnected, hCall);
-  ASSERT_TRUE(disc) << f.statesText(hCall) << "\n" << sipp.transcript();
-  EXPECT_EQ(disc->param2, rf.mode) << disconnectModeName(disc->param2);
-  const CallRecord r = f.record(hCall);
-  EXPECT_EQ(r.disconnectMode, rf.mode);
-  EXPECT_EQ(r.termination.origin, TerminationOrigin::Remote);
-  EXPECT_EQ(r.cause.code, std::atoi(rf.statusLine));
-  EXPECT_EQ(r.cause.q850, rf.q850);
-  EXPECT_EQ(r.cause.text.rfind(rf.statusLine, 0), 0u) << r.cause.text;
-  EXPECT_FALSE(r.cause.callRef.empty());
-  ASSERT_TRUE(f.drop(hCall));
-  ASSERT_TRUE(f.waitState(CallState::Idle, hCall));
-  EXPECT_EQ(f.states(hCall), (States{CallState::Dialing, CallState::Ringback,
-                                     CallState::Disconnected, CallState::Idle}))
-      << f.statesText(hCall);
-  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
+  auto r = f.disconnected(hCall, rf.mode, sipp);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->termination.origin, TerminationOrigin::Remote);
+  EXPECT_EQ(r->cause.code, std::atoi(rf.statusLine));
+  EXPECT_EQ(r->cause.q850, rf.q850);
+  EXPECT_EQ(r->cause.text.rfind(rf.statusLine, 0), 0u) << r->cause.text;
+  EXPECT_FALSE(r->cause.callRef.empty());
+  ASSERT_NO_FATAL_FAILURE(f.dropToIdle(hCall, kRefusedThenDropped));
   // SIPp's scenario ends with the ACK of its refusal.
-  EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
-  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+  f.deallocateThenAllReleased(hCall, sipp);
 }
 
-INSTANTIATE_TEST_SUITE_P(Statuses, SippOutboundRefused,
-                         ::testing::Combine(::testing::Values(false, true),
-                                            ::testing::ValuesIn(kRefusals)),
-                         [](const ::testing::TestParamInfo<std::tuple<bool, Refusal>>& p) {
-                           return std::string(std::get<1>(p.param).name) +
-                                  (std::get<0>(p.param) ? "Tcp" : "Udp");
-                         });
+INSTANTIATE_TEST_SUITE_P(Statuses, SippOutboundRefused, overBothTransports(kRefusals),
+                         caseAndTransportName<Refusal>);
 
 }  // namespace
 }  // namespace tapi::testing
