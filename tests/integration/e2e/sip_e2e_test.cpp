@@ -58,11 +58,23 @@ struct Side {
   }
 };
 
+/** A side with no call of its own left to free (see Pair::deallocateThenReleased). */
+constexpr std::uint32_t kNoCall = 0;
+
 struct Options {
   bool tcp = false;
   engine::Config aliceEngine;
   std::chrono::seconds sessionExpires{1800};  // RFC 4028 interval both sides ask for
 };
+
+// Both records name the same SIP dialog and the same user-user exchange.
+void expectAgree(const CallRecord& a, const CallRecord& b) {
+  EXPECT_FALSE(a.cause.callRef.empty());
+  EXPECT_EQ(a.cause.callRef, b.cause.callRef);
+  EXPECT_EQ(a.called.number, "bob");
+  EXPECT_EQ(b.caller.number, "alice");
+  EXPECT_EQ(b.caller.name, "Alice");
+}
 
 class Pair {
  public:
@@ -146,19 +158,59 @@ class Pair {
     if (!mc) {
       return {0, 0};
     }
-    EXPECT_TRUE(runUntil([&] { return bob.state(CallState::Offering).has_value(); }));
+    EXPECT_TRUE(waitState(bob, CallState::Offering));
     const std::uint32_t hb =
         bob.state(CallState::Offering) ? bob.state(CallState::Offering)->hDevice : 0;
-    EXPECT_TRUE(runUntil([&] { return alice.state(CallState::Ringback).has_value(); }));
+    EXPECT_TRUE(waitState(alice, CallState::Ringback));
     if (answer) {
       auto rid = bob.eng->answer(bob.hApp, hb, "hi");
       EXPECT_TRUE(rid);
-      EXPECT_TRUE(runUntil([&] {
-        return alice.state(CallState::Connected).has_value() &&
-               bob.state(CallState::Connected).has_value();
-      }));
+      EXPECT_TRUE(waitBoth(CallState::Connected, CallState::Connected));
     }
     return {mc->hCall, hb};
+  }
+
+  /** Runs until the app on `s` has seen a call go into `state`. */
+  bool waitState(Side& s, CallState state, std::chrono::milliseconds bound = 15s) {
+    return runUntil([&] { return s.state(state).has_value(); }, bound);
+  }
+  /** Runs until alice's app has seen `forAlice` and bob's `forBob`. */
+  bool waitBoth(CallState forAlice, CallState forBob) {
+    return runUntil(
+        [&] { return alice.state(forAlice).has_value() && bob.state(forBob).has_value(); });
+  }
+
+  /** The app on `s` drops its call `h`, which goes IDLE. */
+  void dropToIdle(Side& s, std::uint32_t h) {
+    ASSERT_TRUE(s.eng->drop(s.hApp, h));
+    ASSERT_TRUE(waitState(s, CallState::Idle));
+  }
+
+  /**
+   * Each app deallocates its call (`ha` alice's, `hb` bob's; kNoCall where that side has
+   * none left to free), and then neither side holds anything.
+   */
+  void deallocateThenReleased(std::uint32_t ha, std::uint32_t hb) {
+    if (ha != kNoCall) {
+      EXPECT_TRUE(alice.eng->deallocate(alice.hApp, ha));
+    }
+    if (hb != kNoCall) {
+      EXPECT_TRUE(bob.eng->deallocate(bob.hApp, hb));
+    }
+    EXPECT_TRUE(released());
+  }
+
+  /** The usual end of a test: `dropper` drops its call (to IDLE), then deallocateThenReleased. */
+  void dropThenRelease(Side& dropper, std::uint32_t ha, std::uint32_t hb) {
+    ASSERT_NO_FATAL_FAILURE(dropToIdle(dropper, &dropper == &alice ? ha : hb));
+    deallocateThenReleased(ha, hb);
+  }
+
+  /** Both sides' records of the call (alice's `ha`, bob's `hb`), which must agree. */
+  std::pair<CallRecord, CallRecord> agreeingRecords(std::uint32_t ha, std::uint32_t hb) {
+    std::pair<CallRecord, CallRecord> r{record(alice, ha), record(bob, hb)};
+    expectAgree(r.first, r.second);
+    return r;
   }
 
   CallRecord record(Side& s, std::uint32_t h) {
@@ -197,77 +249,50 @@ std::string name(const ::testing::TestParamInfo<bool>& p) {
   return p.param ? "Tcp" : "Udp";
 }
 
-// Both records name the same SIP dialog and the same user-user exchange.
-void expectAgree(const CallRecord& a, const CallRecord& b) {
-  EXPECT_FALSE(a.cause.callRef.empty());
-  EXPECT_EQ(a.cause.callRef, b.cause.callRef);
-  EXPECT_EQ(a.called.number, "bob");
-  EXPECT_EQ(b.caller.number, "alice");
-  EXPECT_EQ(b.caller.name, "Alice");
-}
-
 TEST_P(E2eTest, CallerDropsConnectedCall) {
   Pair p({GetParam(), {}});
   auto [ha, hb] = p.call(GetParam(), true, "req");
   auto drop = p.alice.eng->drop(p.alice.hApp, ha, 0, "bye-a");
   ASSERT_TRUE(drop);
-  ASSERT_TRUE(p.runUntil([&] { return p.bob.state(CallState::Disconnected).has_value(); }));
-  ASSERT_TRUE(p.runUntil([&] { return p.alice.state(CallState::Idle).has_value(); }));
+  ASSERT_TRUE(p.waitState(p.bob, CallState::Disconnected));
+  ASSERT_TRUE(p.waitState(p.alice, CallState::Idle));
   EXPECT_EQ(p.bob.state(CallState::Disconnected)->param2, disconnect::Normal);
-  const CallRecord a = p.record(p.alice, ha);
-  const CallRecord b = p.record(p.bob, hb);
-  expectAgree(a, b);
+  const auto [a, b] = p.agreeingRecords(ha, hb);
   EXPECT_EQ(a.termination.origin, TerminationOrigin::Local);
   EXPECT_EQ(b.termination.origin, TerminationOrigin::Remote);
   EXPECT_EQ(b.cause.q850, 16);
   EXPECT_EQ(b.uuiReceived, "bye-a");
   EXPECT_EQ(a.uuiSent, "bye-a");
   EXPECT_TRUE(a.connectedAt && b.connectedAt);
-  ASSERT_TRUE(p.bob.eng->drop(p.bob.hApp, hb));
-  ASSERT_TRUE(p.runUntil([&] { return p.bob.state(CallState::Idle).has_value(); }));
-  EXPECT_TRUE(p.alice.eng->deallocate(p.alice.hApp, ha));
-  EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
-  EXPECT_TRUE(p.released());
+  p.dropThenRelease(p.bob, ha, hb);
 }
 
 TEST_P(E2eTest, CalleeDropsConnectedCall) {
   Pair p({GetParam(), {}});
   auto [ha, hb] = p.call(GetParam(), true);
   ASSERT_TRUE(p.bob.eng->drop(p.bob.hApp, hb, 0, "bye-b"));
-  ASSERT_TRUE(p.runUntil([&] { return p.alice.state(CallState::Disconnected).has_value(); }));
+  ASSERT_TRUE(p.waitState(p.alice, CallState::Disconnected));
   EXPECT_EQ(p.alice.state(CallState::Disconnected)->param2, disconnect::Normal);
-  const CallRecord a = p.record(p.alice, ha);
-  const CallRecord b = p.record(p.bob, hb);
-  expectAgree(a, b);
+  const auto [a, b] = p.agreeingRecords(ha, hb);
   EXPECT_EQ(a.termination.origin, TerminationOrigin::Remote);
   EXPECT_EQ(b.termination.origin, TerminationOrigin::Local);
   EXPECT_EQ(a.uuiReceived, "bye-b");
-  ASSERT_TRUE(p.alice.eng->drop(p.alice.hApp, ha));
-  ASSERT_TRUE(p.runUntil([&] { return p.alice.state(CallState::Idle).has_value(); }));
-  EXPECT_TRUE(p.alice.eng->deallocate(p.alice.hApp, ha));
-  EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
-  EXPECT_TRUE(p.released());
+  p.dropThenRelease(p.alice, ha, hb);
 }
 
 TEST_P(E2eTest, CalleeRejectsAsBusy) {
   Pair p({GetParam(), {}});
   auto [ha, hb] = p.call(GetParam(), false);
   ASSERT_TRUE(p.bob.eng->drop(p.bob.hApp, hb, disconnect::Busy, "busy!"));
-  ASSERT_TRUE(p.runUntil([&] { return p.alice.state(CallState::Disconnected).has_value(); }));
+  ASSERT_TRUE(p.waitState(p.alice, CallState::Disconnected));
   EXPECT_EQ(p.alice.state(CallState::Disconnected)->param2, disconnect::Busy);
-  const CallRecord a = p.record(p.alice, ha);
-  const CallRecord b = p.record(p.bob, hb);
-  expectAgree(a, b);
+  const auto [a, b] = p.agreeingRecords(ha, hb);
   EXPECT_EQ(a.cause.code, 486);
   EXPECT_EQ(a.cause.q850, 17);
   EXPECT_EQ(a.uuiReceived, "busy!");
   EXPECT_EQ(b.termination.origin, TerminationOrigin::Local);
   EXPECT_FALSE(a.connectedAt);
-  ASSERT_TRUE(p.alice.eng->drop(p.alice.hApp, ha));
-  ASSERT_TRUE(p.runUntil([&] { return p.alice.state(CallState::Idle).has_value(); }));
-  EXPECT_TRUE(p.alice.eng->deallocate(p.alice.hApp, ha));
-  EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
-  EXPECT_TRUE(p.released());
+  p.dropThenRelease(p.alice, ha, hb);
 }
 
 // NODIALTONE sends nothing per the mapping; an offered call still needs a final answer, so
@@ -276,36 +301,23 @@ TEST_P(E2eTest, CalleeDropWithModeThatSendsNothingStillRejects) {
   Pair p({GetParam(), {}});
   auto [ha, hb] = p.call(GetParam(), false);
   ASSERT_TRUE(p.bob.eng->drop(p.bob.hApp, hb, disconnect::NoDialTone));
-  ASSERT_TRUE(p.runUntil([&] {
-    return p.alice.state(CallState::Disconnected).has_value() &&
-           p.bob.state(CallState::Idle).has_value();
-  }));
+  ASSERT_TRUE(p.waitBoth(CallState::Disconnected, CallState::Idle));
   EXPECT_EQ(p.alice.state(CallState::Disconnected)->param2, disconnect::Reject);
   EXPECT_EQ(p.record(p.alice, ha).cause.code, 603);
-  ASSERT_TRUE(p.alice.eng->drop(p.alice.hApp, ha));
-  ASSERT_TRUE(p.runUntil([&] { return p.alice.state(CallState::Idle).has_value(); }));
-  EXPECT_TRUE(p.alice.eng->deallocate(p.alice.hApp, ha));
-  EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
-  EXPECT_TRUE(p.released());
+  p.dropThenRelease(p.alice, ha, hb);
 }
 
 TEST_P(E2eTest, CallerCancelsWhileRinging) {
   Pair p({GetParam(), {}});
   auto [ha, hb] = p.call(GetParam(), false);
   ASSERT_TRUE(p.alice.eng->drop(p.alice.hApp, ha));
-  ASSERT_TRUE(p.runUntil([&] {
-    return p.alice.state(CallState::Idle).has_value() && p.bob.state(CallState::Idle).has_value();
-  }));
+  ASSERT_TRUE(p.waitBoth(CallState::Idle, CallState::Idle));
   EXPECT_EQ(p.bob.state(CallState::Disconnected)->param2, disconnect::Cancelled);
   EXPECT_FALSE(p.alice.state(CallState::Disconnected));
-  const CallRecord a = p.record(p.alice, ha);
-  const CallRecord b = p.record(p.bob, hb);
-  expectAgree(a, b);
+  const auto [a, b] = p.agreeingRecords(ha, hb);
   EXPECT_EQ(a.termination.origin, TerminationOrigin::Local);
   EXPECT_EQ(b.termination.origin, TerminationOrigin::Remote);
-  EXPECT_TRUE(p.alice.eng->deallocate(p.alice.hApp, ha));
-  EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
-  EXPECT_TRUE(p.released());
+  p.deallocateThenReleased(ha, hb);
 }
 
 TEST_P(E2eTest, NoAnswerPolicyCancelsWithCause19) {
@@ -313,23 +325,14 @@ TEST_P(E2eTest, NoAnswerPolicyCancelsWithCause19) {
   o.aliceEngine.noAnswerTimeout = 300ms;
   Pair p(o);
   auto [ha, hb] = p.call(GetParam(), false);
-  ASSERT_TRUE(p.runUntil([&] {
-    return p.alice.state(CallState::Disconnected).has_value() &&
-           p.bob.state(CallState::Idle).has_value();
-  }));
+  ASSERT_TRUE(p.waitBoth(CallState::Disconnected, CallState::Idle));
   EXPECT_EQ(p.alice.state(CallState::Disconnected)->param2, disconnect::NoAnswer);
   EXPECT_EQ(p.bob.state(CallState::Disconnected)->param2, disconnect::NoAnswer);
-  const CallRecord a = p.record(p.alice, ha);
-  const CallRecord b = p.record(p.bob, hb);
-  expectAgree(a, b);
+  const auto [a, b] = p.agreeingRecords(ha, hb);
   EXPECT_EQ(a.termination.origin, TerminationOrigin::Policy);
   EXPECT_EQ(a.termination.policy, Policy::NoAnswer);
   EXPECT_EQ(b.cause.q850, 19);
-  ASSERT_TRUE(p.alice.eng->drop(p.alice.hApp, ha));
-  ASSERT_TRUE(p.runUntil([&] { return p.alice.state(CallState::Idle).has_value(); }));
-  EXPECT_TRUE(p.alice.eng->deallocate(p.alice.hApp, ha));
-  EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
-  EXPECT_TRUE(p.released());
+  p.dropThenRelease(p.alice, ha, hb);
 }
 
 TEST_P(E2eTest, MaxDurationPolicyHangsUp) {
@@ -337,14 +340,9 @@ TEST_P(E2eTest, MaxDurationPolicyHangsUp) {
   o.aliceEngine.maxDuration = 300ms;
   Pair p(o);
   auto [ha, hb] = p.call(GetParam(), true);
-  ASSERT_TRUE(p.runUntil([&] {
-    return p.alice.state(CallState::Disconnected).has_value() &&
-           p.bob.state(CallState::Disconnected).has_value();
-  }));
+  ASSERT_TRUE(p.waitBoth(CallState::Disconnected, CallState::Disconnected));
   EXPECT_EQ(p.bob.state(CallState::Disconnected)->param2, disconnect::Normal);
-  const CallRecord a = p.record(p.alice, ha);
-  const CallRecord b = p.record(p.bob, hb);
-  expectAgree(a, b);
+  const auto [a, b] = p.agreeingRecords(ha, hb);
   EXPECT_EQ(a.termination.origin, TerminationOrigin::Policy);
   EXPECT_EQ(a.termination.policy, Policy::MaxDuration);
   EXPECT_EQ(b.termination.origin, TerminationOrigin::Remote);
@@ -353,28 +351,21 @@ TEST_P(E2eTest, MaxDurationPolicyHangsUp) {
     const std::uint32_t h = s == &p.alice ? ha : hb;
     ASSERT_TRUE(s->eng->drop(s->hApp, h));
   }
-  ASSERT_TRUE(p.runUntil([&] {
-    return p.alice.state(CallState::Idle).has_value() && p.bob.state(CallState::Idle).has_value();
-  }));
-  EXPECT_TRUE(p.alice.eng->deallocate(p.alice.hApp, ha));
-  EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
-  EXPECT_TRUE(p.released());
+  ASSERT_TRUE(p.waitBoth(CallState::Idle, CallState::Idle));
+  p.deallocateThenReleased(ha, hb);
 }
 
 TEST_P(E2eTest, CallerClosesLine) {
   Pair p({GetParam(), {}});
   auto [ha, hb] = p.call(GetParam(), true);
   ASSERT_TRUE(p.alice.eng->close(p.alice.hApp, p.alice.hLine));
-  ASSERT_TRUE(p.runUntil([&] { return p.bob.state(CallState::Disconnected).has_value(); }));
+  ASSERT_TRUE(p.waitState(p.bob, CallState::Disconnected));
   const CallRecord b = p.record(p.bob, hb);
   EXPECT_EQ(b.termination.origin, TerminationOrigin::Remote);
   EXPECT_EQ(p.bob.state(CallState::Disconnected)->param2, disconnect::Normal);
   const auto a = p.alice.eng->callRecords();
   (void)ha;
-  ASSERT_TRUE(p.bob.eng->drop(p.bob.hApp, hb));
-  ASSERT_TRUE(p.runUntil([&] { return p.bob.state(CallState::Idle).has_value(); }));
-  EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
-  EXPECT_TRUE(p.released());
+  p.dropThenRelease(p.bob, kNoCall, hb);
 }
 
 TEST_P(E2eTest, CallerAppShutsDown) {
@@ -384,13 +375,10 @@ TEST_P(E2eTest, CallerAppShutsDown) {
   (void)ha;
   ASSERT_TRUE(p.alice.eng->shutdown(p.alice.hApp));
   p.alice.hApp = 0;
-  ASSERT_TRUE(p.runUntil([&] { return p.bob.state(CallState::Disconnected).has_value(); }));
+  ASSERT_TRUE(p.waitState(p.bob, CallState::Disconnected));
   EXPECT_EQ(p.bob.state(CallState::Disconnected)->param2, disconnect::Normal);
   EXPECT_EQ(p.record(p.bob, hb).termination.origin, TerminationOrigin::Remote);
-  ASSERT_TRUE(p.bob.eng->drop(p.bob.hApp, hb));
-  ASSERT_TRUE(p.runUntil([&] { return p.bob.state(CallState::Idle).has_value(); }));
-  EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
-  EXPECT_TRUE(p.released());
+  p.dropThenRelease(p.bob, kNoCall, hb);
 }
 
 TEST_P(E2eTest, CallerServerShutsDown) {
@@ -399,12 +387,11 @@ TEST_P(E2eTest, CallerServerShutsDown) {
   (void)ha;
   p.alice.provider->beginShutdown();
   p.alice.eng->shutdownAll();
-  ASSERT_TRUE(p.runUntil([&] { return p.bob.state(CallState::Disconnected).has_value(); }));
+  ASSERT_TRUE(p.waitState(p.bob, CallState::Disconnected));
   EXPECT_EQ(p.bob.state(CallState::Disconnected)->param2, disconnect::Normal);
   EXPECT_EQ(p.record(p.bob, hb).cause.q850, 16);
   ASSERT_TRUE(p.runUntil([&] { return p.alice.provider->drained(); }));
-  ASSERT_TRUE(p.bob.eng->drop(p.bob.hApp, hb));
-  ASSERT_TRUE(p.runUntil([&] { return p.bob.state(CallState::Idle).has_value(); }));
+  ASSERT_NO_FATAL_FAILURE(p.dropToIdle(p.bob, hb));
   EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
   ASSERT_TRUE(p.alice.eng->shutdown(p.alice.hApp));
   p.alice.hApp = 0;
@@ -420,7 +407,7 @@ TEST_P(E2eTest, FarEndGone) {
   p.bob.provider.reset();
   auto mc = p.alice.eng->makeCall(p.alice.hApp, p.alice.hLine, uri);
   ASSERT_TRUE(mc);
-  ASSERT_TRUE(p.runUntil([&] { return p.alice.state(CallState::Disconnected).has_value(); }, 20s));
+  ASSERT_TRUE(p.waitState(p.alice, CallState::Disconnected, 20s));
   const CallRecord a = p.record(p.alice, mc->hCall);
   if (GetParam()) {
     EXPECT_EQ(a.termination.origin, TerminationOrigin::ProviderFailure);
@@ -429,10 +416,7 @@ TEST_P(E2eTest, FarEndGone) {
     EXPECT_EQ(p.alice.state(CallState::Disconnected)->param2, disconnect::Unreachable);
   }
   EXPECT_FALSE(a.cause.callRef.empty());
-  ASSERT_TRUE(p.alice.eng->drop(p.alice.hApp, mc->hCall));
-  ASSERT_TRUE(p.runUntil([&] { return p.alice.state(CallState::Idle).has_value(); }));
-  EXPECT_TRUE(p.alice.eng->deallocate(p.alice.hApp, mc->hCall));
-  EXPECT_TRUE(p.released());
+  p.dropThenRelease(p.alice, mc->hCall, kNoCall);
 }
 
 // RFC 4028: alice (the caller) is the refresher; when she vanishes without a BYE, bob's
@@ -449,16 +433,13 @@ TEST_P(E2eTest, SessionTimerExpiresWhenRefresherVanishes) {
   p.alice.eng.reset();
   p.alice.provider.reset();
   p.alice.hApp = 0;
-  ASSERT_TRUE(p.runUntil([&] { return p.bob.state(CallState::Disconnected).has_value(); }, 10s));
+  ASSERT_TRUE(p.waitState(p.bob, CallState::Disconnected, 10s));
   EXPECT_EQ(p.bob.state(CallState::Disconnected)->param2, disconnect::TempFailure);
   const CallRecord b = p.record(p.bob, hb);
   EXPECT_EQ(b.termination.origin, TerminationOrigin::Policy);
   EXPECT_EQ(b.termination.policy, Policy::SessionTimer);
   EXPECT_EQ(b.cause.q850, 102);
-  ASSERT_TRUE(p.bob.eng->drop(p.bob.hApp, hb));
-  ASSERT_TRUE(p.runUntil([&] { return p.bob.state(CallState::Idle).has_value(); }));
-  EXPECT_TRUE(p.bob.eng->deallocate(p.bob.hApp, hb));
-  EXPECT_TRUE(p.released());
+  p.dropThenRelease(p.bob, kNoCall, hb);
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, E2eTest, ::testing::Values(false, true), name);
