@@ -67,10 +67,14 @@ TEST(DigestVectors, Rfc2617Mufasa) {
                R"(qop=auth, nc=00000001, opaque="5ccc069c403ebaf9f0171e9517f40e41")");
 }
 
+/** Mufasa's answer to an RFC 7616 §3.9.1 `challenge` (with its cnonce), parsed back. */
+Result<Authorization> mufasaAnswers7616(std::string_view challenge) {
+  return parseAuthorization(
+      authorizationHeader(parsed(challenge), mufasa7616(), get(std::string(kRfc7616Cnonce))));
+}
+
 TEST(DigestVectors, Rfc7616Sha256) {
-  const Challenge c = parsed(kRfc7616Sha256);
-  auto a =
-      parseAuthorization(authorizationHeader(c, mufasa7616(), get(std::string(kRfc7616Cnonce))));
+  auto a = mufasaAnswers7616(kRfc7616Sha256);
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->response, "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
   EXPECT_EQ(a->algorithm, Algorithm::Sha256);
@@ -79,9 +83,7 @@ TEST(DigestVectors, Rfc7616Sha256) {
 }
 
 TEST(DigestVectors, Rfc7616Md5) {
-  const Challenge c = parsed(kRfc7616Md5);
-  auto a =
-      parseAuthorization(authorizationHeader(c, mufasa7616(), get(std::string(kRfc7616Cnonce))));
+  auto a = mufasaAnswers7616(kRfc7616Md5);
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->response, "8ca523f5e9506fed4657c9700eebdbec");
 }
@@ -151,25 +153,31 @@ TEST_P(DigestComputed, MatchesIndependentComputation) {
   EXPECT_FALSE(verify(a, t.method, "Circle Of Life", t.body));
 }
 
+/** The RFC 7616 request (GET /dir/index.html, nc 1), hashed with `algorithm` and `qop`. */
+AlgoCase httpGet(Algorithm algorithm, Qop qop, const char* expected) {
+  return {algorithm, qop, 1, "GET", "/dir/index.html", "", expected};
+}
+/** An INVITE with an SDP body (nc 2), hashed with `algorithm` and `qop`. */
+AlgoCase sipInvite(Algorithm algorithm, Qop qop, const char* expected) {
+  return {algorithm, qop, 2, "INVITE", "sip:bob@example.com", "v=0\r\n", expected};
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Algorithms, DigestComputed,
-    ::testing::Values(
-        AlgoCase{Algorithm::Md5Sess, Qop::Auth, 1, "GET", "/dir/index.html", "",
-                 "e783283f46242139c486a698fec7211d"},
-        AlgoCase{Algorithm::Sha256Sess, Qop::Auth, 1, "GET", "/dir/index.html", "",
-                 "2fd51b3a77ad75bad6afad6003e818d767133c46d9e2749e7f5232ae1ea3efd7"},
-        AlgoCase{Algorithm::Sha512_256, Qop::Auth, 1, "GET", "/dir/index.html", "",
-                 "430d05014cecc49cab6fbe03176d41a1da86cbfe24a16580e22aaad928d960d0"},
-        AlgoCase{Algorithm::Sha512_256Sess, Qop::Auth, 1, "GET", "/dir/index.html", "",
-                 "3f2a34f923c38b0fb26dce2fdfc2ce326c23cecf86fbb1444f3e51fbbc2cb92e"},
-        AlgoCase{Algorithm::Md5, Qop::AuthInt, 2, "INVITE", "sip:bob@example.com", "v=0\r\n",
-                 "7d6fcfb119b9ddb4993c6012abd218c0"},
-        AlgoCase{Algorithm::Sha256, Qop::AuthInt, 2, "INVITE", "sip:bob@example.com", "v=0\r\n",
-                 "31deb8e44b24f3572687f3444d60b978d794d877378c940984149692c993b833"},
-        AlgoCase{Algorithm::Sha256, Qop::None, 1, "GET", "/dir/index.html", "",
-                 "a1306b0595a6c7fe96c448631fb5cfbd5107bd1fe1da729d978dd7446b812363"},
-        AlgoCase{Algorithm::Sha512_256, Qop::None, 1, "GET", "/dir/index.html", "",
-                 "93e9122020ea0624d2ca801426d5bfbeb93d10ff4cc24cb410af3920fa4730e7"}));
+    ::testing::Values(httpGet(Algorithm::Md5Sess, Qop::Auth, "e783283f46242139c486a698fec7211d"),
+                      httpGet(Algorithm::Sha256Sess, Qop::Auth,
+                              "2fd51b3a77ad75bad6afad6003e818d767133c46d9e2749e7f5232ae1ea3efd7"),
+                      httpGet(Algorithm::Sha512_256, Qop::Auth,
+                              "430d05014cecc49cab6fbe03176d41a1da86cbfe24a16580e22aaad928d960d0"),
+                      httpGet(Algorithm::Sha512_256Sess, Qop::Auth,
+                              "3f2a34f923c38b0fb26dce2fdfc2ce326c23cecf86fbb1444f3e51fbbc2cb92e"),
+                      sipInvite(Algorithm::Md5, Qop::AuthInt, "7d6fcfb119b9ddb4993c6012abd218c0"),
+                      sipInvite(Algorithm::Sha256, Qop::AuthInt,
+                                "31deb8e44b24f3572687f3444d60b978d794d877378c940984149692c993b833"),
+                      httpGet(Algorithm::Sha256, Qop::None,
+                              "a1306b0595a6c7fe96c448631fb5cfbd5107bd1fe1da729d978dd7446b812363"),
+                      httpGet(Algorithm::Sha512_256, Qop::None,
+                              "93e9122020ea0624d2ca801426d5bfbeb93d10ff4cc24cb410af3920fa4730e7")));
 
 TEST(DigestHa1, MatchesIndependentComputation) {
   EXPECT_EQ(digestHa1(Algorithm::Md5, "Mufasa", "http-auth@example.org", "Circle of Life"),

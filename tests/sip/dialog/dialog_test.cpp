@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sip/dialog/dialog.hpp"
@@ -360,63 +362,54 @@ TEST(WithTag, UnparseableIsReturnedUnchanged) {
 
 // ---- targetForUri ---------------------------------------------------------------------------
 
+/**
+ * `uri` (with `fallback` where it names no transport) resolves to `protocol` at
+ * `address`:`port`. @return the target, nothing if it did not resolve (a test failure).
+ */
+std::optional<transport::Target> expectTarget(std::string_view uri, Protocol fallback,
+                                              Protocol protocol, std::string_view address,
+                                              std::uint16_t port) {
+  auto t = targetForUri(uri, fallback);
+  if (!t.ok()) {
+    ADD_FAILURE() << uri << ": " << t.error().message();
+    return std::nullopt;
+  }
+  EXPECT_EQ(t->protocol, protocol) << uri;
+  EXPECT_EQ(t->endpoint.address.to_string(), address) << uri;
+  EXPECT_EQ(t->endpoint.port, port) << uri;
+  return *t;
+}
+
 TEST(TargetForUri, Ipv4WithDefaultPortAndFallbackProtocol) {
-  auto t = targetForUri("sip:bob@192.0.2.1", Protocol::Udp);
-  ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->protocol, Protocol::Udp);
-  EXPECT_EQ(t->endpoint.address.to_string(), "192.0.2.1");
-  EXPECT_EQ(t->endpoint.port, 5060);
-  auto tcp = targetForUri("sip:bob@192.0.2.1:5070", Protocol::Tcp);
-  ASSERT_TRUE(tcp.ok());
-  EXPECT_EQ(tcp->protocol, Protocol::Tcp);
-  EXPECT_EQ(tcp->endpoint.port, 5070);
+  expectTarget("sip:bob@192.0.2.1", Protocol::Udp, Protocol::Udp, "192.0.2.1", 5060);
+  expectTarget("sip:bob@192.0.2.1:5070", Protocol::Tcp, Protocol::Tcp, "192.0.2.1", 5070);
 }
 
 TEST(TargetForUri, NameAddrBracketsAndRouteParams) {
-  auto t = targetForUri("<sip:192.0.2.5:5080;lr>", Protocol::Udp);
-  ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->endpoint.address.to_string(), "192.0.2.5");
-  EXPECT_EQ(t->endpoint.port, 5080);
-  auto named = targetForUri("\"Proxy\" <sip:192.0.2.6;lr>", Protocol::Udp);
-  ASSERT_TRUE(named.ok());
-  EXPECT_EQ(named->endpoint.address.to_string(), "192.0.2.6");
+  expectTarget("<sip:192.0.2.5:5080;lr>", Protocol::Udp, Protocol::Udp, "192.0.2.5", 5080);
+  expectTarget("\"Proxy\" <sip:192.0.2.6;lr>", Protocol::Udp, Protocol::Udp, "192.0.2.6", 5060);
 }
 
 TEST(TargetForUri, Ipv6InBrackets) {
-  auto t = targetForUri("sip:bob@[2001:db8::1]:5070", Protocol::Udp);
-  ASSERT_TRUE(t.ok());
+  auto t =
+      expectTarget("sip:bob@[2001:db8::1]:5070", Protocol::Udp, Protocol::Udp, "2001:db8::1", 5070);
+  ASSERT_TRUE(t);
   EXPECT_TRUE(t->endpoint.address.is_v6());
-  EXPECT_EQ(t->endpoint.address.to_string(), "2001:db8::1");
-  EXPECT_EQ(t->endpoint.port, 5070);
-  auto noPort = targetForUri("<sip:[::1];lr>", Protocol::Tcp);
-  ASSERT_TRUE(noPort.ok());
-  EXPECT_EQ(noPort->endpoint.address.to_string(), "::1");
-  EXPECT_EQ(noPort->endpoint.port, 5060);
+  expectTarget("<sip:[::1];lr>", Protocol::Tcp, Protocol::Tcp, "::1", 5060);
 }
 
 TEST(TargetForUri, TransportParameterWins) {
-  auto t = targetForUri("sip:bob@192.0.2.1;transport=tcp", Protocol::Udp);
-  ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->protocol, Protocol::Tcp);
-  EXPECT_EQ(t->endpoint.port, 5060);
-  auto u = targetForUri("sip:bob@192.0.2.1:5999;transport=UDP", Protocol::Tcp);
-  ASSERT_TRUE(u.ok());
-  EXPECT_EQ(u->protocol, Protocol::Udp);
-  EXPECT_EQ(u->endpoint.port, 5999);
-  auto tls = targetForUri("sip:bob@192.0.2.1;transport=tls", Protocol::Udp);
-  ASSERT_TRUE(tls.ok());
-  EXPECT_EQ(tls->protocol, Protocol::Tls);
-  EXPECT_EQ(tls->endpoint.port, 5061);
+  expectTarget("sip:bob@192.0.2.1;transport=tcp", Protocol::Udp, Protocol::Tcp, "192.0.2.1", 5060);
+  expectTarget("sip:bob@192.0.2.1:5999;transport=UDP", Protocol::Tcp, Protocol::Udp, "192.0.2.1",
+               5999);
+  expectTarget("sip:bob@192.0.2.1;transport=tls", Protocol::Udp, Protocol::Tls, "192.0.2.1", 5061);
   auto sctp = targetForUri("sip:bob@192.0.2.1;transport=sctp", Protocol::Udp);
   ASSERT_FALSE(sctp.ok());
   EXPECT_EQ(sctp.error(), std::make_error_code(std::errc::protocol_not_supported));
 }
 
 TEST(TargetForUri, Localhost) {
-  auto t = targetForUri("sip:alice@localhost:5062", Protocol::Udp);
-  ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->endpoint.address.to_string(), "127.0.0.1");
-  EXPECT_EQ(t->endpoint.port, 5062);
+  expectTarget("sip:alice@localhost:5062", Protocol::Udp, Protocol::Udp, "127.0.0.1", 5062);
 }
 
 TEST(TargetForUri, HostNameNeedsDnsAndFails) {
@@ -426,10 +419,7 @@ TEST(TargetForUri, HostNameNeedsDnsAndFails) {
 }
 
 TEST(TargetForUri, SipsMeansTlsOnPort5061) {
-  auto t = targetForUri("sips:bob@192.0.2.1", Protocol::Udp);
-  ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->protocol, Protocol::Tls);
-  EXPECT_EQ(t->endpoint.port, 5061);
+  expectTarget("sips:bob@192.0.2.1", Protocol::Udp, Protocol::Tls, "192.0.2.1", 5061);
 }
 
 TEST(TargetForUri, NonSipUriIsInvalid) {

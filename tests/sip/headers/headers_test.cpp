@@ -15,25 +15,25 @@ using Views = std::vector<std::string_view>;
 
 // ---- Reason -----------------------------------------------------------------------------
 
+/** The header value `value` is one Reason: `expected`. */
+void expectOneReason(std::string_view value, const Reason& expected) {
+  const auto r = parseReasons({value});
+  ASSERT_EQ(r.size(), 1u) << value;
+  EXPECT_EQ(r[0].protocol, expected.protocol) << value;
+  EXPECT_EQ(r[0].cause, expected.cause) << value;
+  EXPECT_EQ(r[0].text, expected.text) << value;
+  EXPECT_EQ(r[0].location, expected.location) << value;
+}
+
 TEST(ReasonTest, ParsesQ850WithText) {
-  const auto r = parseReasons({"Q.850;cause=16;text=\"Normal call clearing\""});
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].protocol, "Q.850");
-  EXPECT_EQ(r[0].cause, 16);
-  EXPECT_EQ(r[0].text, "Normal call clearing");
-  EXPECT_EQ(r[0].location, "");
+  expectOneReason("Q.850;cause=16;text=\"Normal call clearing\"",
+                  {"Q.850", 16, "Normal call clearing", ""});
 }
 
 TEST(ReasonTest, ParsesSipCauseAndLocation) {
-  const auto r = parseReasons({"SIP ;cause=200 ;text=\"Call completed elsewhere\""});
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].protocol, "SIP");
-  EXPECT_EQ(r[0].cause, 200);
-  EXPECT_EQ(r[0].text, "Call completed elsewhere");
-
-  const auto l = parseReasons({"Q.850;cause=21;location=U"});
-  ASSERT_EQ(l.size(), 1u);
-  EXPECT_EQ(l[0].location, "U");
+  expectOneReason("SIP ;cause=200 ;text=\"Call completed elsewhere\"",
+                  {"SIP", 200, "Call completed elsewhere", ""});
+  expectOneReason("Q.850;cause=21;location=U", {"Q.850", 21, "", "U"});
 }
 
 TEST(ReasonTest, NormalisesProtocolCaseAndKeepsOthers) {

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -21,6 +22,17 @@ namespace {
 // instead of assuming a given port is free.
 constexpr std::uint16_t kFirst = 24000;
 constexpr std::uint16_t kLast = 25999;
+
+/** An even port whose pair is free right now: reserved from a pool over the range, released. */
+std::optional<std::uint16_t> freePair() {
+  RtpPortPool finder("127.0.0.1", kFirst, kLast);
+  auto found = finder.reserve();
+  if (!found.ok()) {
+    ADD_FAILURE() << "no free pair: " << found.error().message();
+    return std::nullopt;
+  }
+  return found->port();
+}
 
 /** Try to bind a UDP socket on 127.0.0.1:@p port. @return the errno of bind(), 0 on success. */
 int bindErrno(std::uint16_t port, int family = AF_INET) {
@@ -157,13 +169,9 @@ TEST(RtpPortsTest, SkipsPairsTheOsRefuses) {
 
 TEST(RtpPortsTest, TinyRangeExhaustsAndReleasingFreesASlot) {
   // Find a free pair, then make a pool whose range is exactly that pair.
-  std::uint16_t p = 0;
-  {
-    RtpPortPool finder("127.0.0.1", kFirst, kLast);
-    auto f = finder.reserve();
-    ASSERT_TRUE(f.ok());
-    p = f->port();
-  }
+  const auto found = freePair();
+  ASSERT_TRUE(found);
+  const std::uint16_t p = *found;
   RtpPortPool pool("127.0.0.1", p, static_cast<std::uint16_t>(p + 1));
   auto first = pool.reserve();
   ASSERT_TRUE(first.ok()) << first.error().message();
@@ -185,13 +193,9 @@ TEST(RtpPortsTest, TinyRangeExhaustsAndReleasingFreesASlot) {
 }
 
 TEST(RtpPortsTest, OddBoundsUseOnlyWholeEvenPairs) {
-  std::uint16_t p = 0;
-  {
-    RtpPortPool finder("127.0.0.1", kFirst, kLast);
-    auto f = finder.reserve();
-    ASSERT_TRUE(f.ok());
-    p = f->port();
-  }
+  const auto found = freePair();
+  ASSERT_TRUE(found);
+  const std::uint16_t p = *found;
   // [p - 1, p + 2]: p - 1 is odd and p + 2 has no partner, so only (p, p + 1) fits.
   RtpPortPool pool("127.0.0.1", static_cast<std::uint16_t>(p - 1),
                    static_cast<std::uint16_t>(p + 2));

@@ -513,11 +513,18 @@ TEST(SdpAnswerTest, NoCommonCodecIsADistinctError) {
 
 // ---- negotiated ------------------------------------------------------------------------
 
+/** We answer `offer` with `local`: what is agreed, on our (the answerer's) side. */
+Result<Negotiated> weAnswer(const SessionDescription& offer, const LocalMedia& local) {
+  auto answer = makeAnswer(offer, local);
+  if (!answer.ok()) {
+    ADD_FAILURE() << "no answer: " << answer.error().message();
+    return fail(answer.error());
+  }
+  return negotiated(*answer, offer);
+}
+
 TEST(SdpNegotiatedTest, AnswererSide) {
-  const auto offer = parseOk(kBaresipOffer);
-  auto answer = makeAnswer(offer, local4());
-  ASSERT_TRUE(answer.ok());
-  auto n = negotiated(*answer, offer);
+  auto n = weAnswer(parseOk(kBaresipOffer), local4());
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n->remoteAddress, "192.168.1.20");
   EXPECT_EQ(n->remotePort, 10774);
@@ -542,18 +549,17 @@ TEST(SdpNegotiatedTest, OffererSideUsesAnswerersChoiceAndPayloadTypes) {
 
 TEST(SdpNegotiatedTest, HoldDirections) {
   // They put us on hold (sendonly): we only receive.
-  const auto hold = parseOk(kHoldOffer);
-  auto answer = makeAnswer(hold, local4());
-  ASSERT_TRUE(answer.ok());
-  EXPECT_EQ(negotiated(*answer, hold)->direction, Direction::RecvOnly);
+  auto held = weAnswer(parseOk(kHoldOffer), local4());
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held->direction, Direction::RecvOnly);
 
   // Legacy hold: c=0.0.0.0 means the peer receives nothing.
-  const auto legacy = parseOk(
-      "v=0\r\no=- 1 2 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
-      "m=audio 49170 RTP/AVP 0\r\n");
-  auto legacyAnswer = makeAnswer(legacy, local4());
-  ASSERT_TRUE(legacyAnswer.ok());
-  EXPECT_EQ(negotiated(*legacyAnswer, legacy)->direction, Direction::RecvOnly);
+  auto legacy =
+      weAnswer(parseOk("v=0\r\no=- 1 2 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+                       "m=audio 49170 RTP/AVP 0\r\n"),
+               local4());
+  ASSERT_TRUE(legacy.ok());
+  EXPECT_EQ(legacy->direction, Direction::RecvOnly);
 
   // We offered sendrecv, the answer says inactive.
   const auto inactive = parseOk(head() + "m=audio 4000 RTP/AVP 0\r\na=inactive\r\n");
@@ -561,18 +567,12 @@ TEST(SdpNegotiatedTest, HoldDirections) {
 }
 
 TEST(SdpNegotiatedTest, MediaLevelAddressAndIpv6) {
-  const auto video = parseOk(kVideoOffer);
-  auto answer = makeAnswer(video, local4());
-  ASSERT_TRUE(answer.ok());
-  auto n = negotiated(*answer, video);
+  auto n = weAnswer(parseOk(kVideoOffer), local4());
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n->remoteAddress, "203.0.113.5");
   EXPECT_EQ(n->remotePort, 5004);
 
-  const auto v6 = parseOk(kIpv6Offer);
-  auto a6 = makeAnswer(v6, LocalMedia{"2001:db8::2", 5000, 9, 1});
-  ASSERT_TRUE(a6.ok());
-  auto n6 = negotiated(*a6, v6);
+  auto n6 = weAnswer(parseOk(kIpv6Offer), LocalMedia{"2001:db8::2", 5000, 9, 1});
   ASSERT_TRUE(n6.ok());
   EXPECT_EQ(n6->remoteAddress, "2001:db8::1");
   EXPECT_EQ(n6->codec.encoding, "PCMA");
