@@ -122,31 +122,29 @@ class DigestComputed : public ::testing::TestWithParam<AlgoCase> {};
 TEST_P(DigestComputed, MatchesIndependentComputation) {
   const AlgoCase& t = GetParam();
   const std::string nc = t.nc == 1 ? "00000001" : "00000002";
-  DigestInput in;
-  in.algorithm = t.algorithm;
-  in.qop = t.qop;
-  in.username = "Mufasa";
-  in.realm = "http-auth@example.org";
-  in.password = "Circle of Life";
-  in.nonce = "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v";
-  in.cnonce = kRfc7616Cnonce;
-  in.nc = nc;
-  in.method = t.method;
-  in.digestUri = t.uri;
-  in.body = t.body;
+  const DigestInput in{.algorithm = t.algorithm,
+                       .qop = t.qop,
+                       .username = "Mufasa",
+                       .realm = "http-auth@example.org",
+                       .password = "Circle of Life",
+                       .nonce = "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v",
+                       .cnonce = kRfc7616Cnonce,
+                       .nc = nc,
+                       .method = t.method,
+                       .digestUri = t.uri,
+                       .body = t.body};
   EXPECT_EQ(computeResponse(in), t.expected);
 
   // The same through the server path.
-  Authorization a;
-  a.username = "Mufasa";
-  a.realm = in.realm;
-  a.nonce = in.nonce;
-  a.uri = t.uri;
-  a.algorithm = t.algorithm;
-  a.qop = t.qop;
-  a.cnonce = kRfc7616Cnonce;
-  a.nc = t.qop == Qop::None ? "" : nc;
-  a.response = t.expected;
+  const Authorization a{.username = "Mufasa",
+                        .realm = std::string(in.realm),
+                        .nonce = std::string(in.nonce),
+                        .uri = t.uri,
+                        .response = t.expected,
+                        .algorithm = t.algorithm,
+                        .cnonce = std::string(kRfc7616Cnonce),
+                        .nc = t.qop == Qop::None ? "" : nc,
+                        .qop = t.qop};
   EXPECT_TRUE(verify(a, t.method, "Circle of Life", t.body));
   EXPECT_TRUE(
       verifyHa1(a, t.method, digestHa1(t.algorithm, "Mufasa", in.realm, "Circle of Life"), t.body));
