@@ -475,6 +475,19 @@ struct Fields {
   const std::string* get(Field f) const noexcept { return value[static_cast<std::size_t>(f)]; }
 };
 
+/** Copies realm and nonce, which both a challenge and an authorization must carry. */
+std::error_code realmAndNonce(const Fields& f, std::string& realm, std::string& nonce) {
+  const std::string* r = f.get(Field::Realm);
+  if (r == nullptr)
+    return make_error_code(AuthError::MissingRealm);
+  const std::string* n = f.get(Field::Nonce);
+  if (n == nullptr || n->empty())
+    return make_error_code(AuthError::MissingNonce);
+  realm = *r;
+  nonce = *n;
+  return {};
+}
+
 tapi::Result<Fields> collectFields(const RawChallenge& raw) {
   if (!equalsNoCase(raw.scheme, "Digest"))
     return failWith(AuthError::NotDigest);
@@ -528,14 +541,8 @@ tapi::Result<Challenge> challengeFrom(const RawChallenge& raw, bool proxy) {
   const Fields& f = *fr;
   Challenge c;
   c.proxy = proxy;
-  const std::string* realm = f.get(Field::Realm);
-  if (realm == nullptr)
-    return failWith(AuthError::MissingRealm);
-  c.realm = *realm;
-  const std::string* nonce = f.get(Field::Nonce);
-  if (nonce == nullptr || nonce->empty())
-    return failWith(AuthError::MissingNonce);
-  c.nonce = *nonce;
+  if (auto e = realmAndNonce(f, c.realm, c.nonce); e)
+    return tapi::fail(e);
   if (const std::string* o = f.get(Field::Opaque)) {
     c.opaque = *o;
     c.hasOpaque = true;
@@ -590,14 +597,8 @@ tapi::Result<Authorization> authorizationFrom(const RawChallenge& raw) {
     return tapi::fail(fr.error());
   const Fields& f = *fr;
   Authorization a;
-  const std::string* realm = f.get(Field::Realm);
-  if (realm == nullptr)
-    return failWith(AuthError::MissingRealm);
-  a.realm = *realm;
-  const std::string* nonce = f.get(Field::Nonce);
-  if (nonce == nullptr || nonce->empty())
-    return failWith(AuthError::MissingNonce);
-  a.nonce = *nonce;
+  if (auto e = realmAndNonce(f, a.realm, a.nonce); e)
+    return tapi::fail(e);
   const std::string* username = f.get(Field::Username);
   const std::string* uri = f.get(Field::Uri);
   const std::string* response = f.get(Field::Response);
