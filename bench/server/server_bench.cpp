@@ -9,6 +9,10 @@
 
 #include <tapi/tapi.hpp>
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -18,12 +22,8 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <poll.h>
-#include <signal.h>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -76,7 +76,8 @@ struct Server {
         break;
       }
       buf.append(tmp, static_cast<std::size_t>(n));
-      if (auto at = buf.find("transport=tcp address="); at != std::string::npos && tcpAddr.empty()) {
+      if (auto at = buf.find("transport=tcp address=");
+          at != std::string::npos && tcpAddr.empty()) {
         const auto s = at + 22;
         const auto e = buf.find_first_of(" \n", s);
         if (e != std::string::npos) {
@@ -138,8 +139,8 @@ void eventsBench(const std::string& server, int monitors, int rate, int seconds)
                        .value());
     monLines.push_back(mons.back().open(0, tapi::Privilege::Monitor).value());
   }
-  auto owner = tapi::App::initialize(rt, {.name = "dialer", .notify = [waker] { waker->wake(); }})
-                   .value();
+  auto owner =
+      tapi::App::initialize(rt, {.name = "dialer", .notify = [waker] { waker->wake(); }}).value();
   auto line = owner.open(0, tapi::Privilege::Owner).value();
 
   std::atomic<bool> stop{false};
@@ -219,15 +220,16 @@ void eventsBench(const std::string& server, int monitors, int rate, int seconds)
   waker->wake();
   consumer.join();
   const double secs = std::chrono::duration<double>(end - start).count();
-  std::printf("monitors=%3d rate=%d calls/s calls=%d completed=%d monitor_events=%llu "
-              "elapsed=%.2fs events/s=%.0f (per monitor %.0f)%s\n",
-              monitors, rate, placed.load(), completed.load(),
-              static_cast<unsigned long long>(monitorEvents.load()), secs,
-              static_cast<double>(monitorEvents.load()) / secs,
-              static_cast<double>(monitorEvents.load()) / secs / monitors,
-              std::chrono::duration<double>(placedAll - start).count() > seconds * 1.1
-                  ? " (call placement fell behind)"
-                  : "");
+  std::printf(
+      "monitors=%3d rate=%d calls/s calls=%d completed=%d monitor_events=%llu "
+      "elapsed=%.2fs events/s=%.0f (per monitor %.0f)%s\n",
+      monitors, rate, placed.load(), completed.load(),
+      static_cast<unsigned long long>(monitorEvents.load()), secs,
+      static_cast<double>(monitorEvents.load()) / secs,
+      static_cast<double>(monitorEvents.load()) / secs / monitors,
+      std::chrono::duration<double>(placedAll - start).count() > seconds * 1.1
+          ? " (call placement fell behind)"
+          : "");
   std::fflush(stdout);
   {
     std::lock_guard l(ownerMutex);
@@ -261,8 +263,8 @@ void rttBench(const std::string& label, const std::string& server, const std::st
   }
   std::sort(us.begin(), us.end());
   auto pct = [&](double p) { return us[static_cast<std::size_t>(p * (us.size() - 1))]; };
-  std::printf("rtt %-4s lineGetCallStatus n=%d p50=%.0fus p99=%.0fus max=%.0fus\n",
-              label.c_str(), n, pct(0.50), pct(0.99), us.back());
+  std::printf("rtt %-4s lineGetCallStatus n=%d p50=%.0fus p99=%.0fus max=%.0fus\n", label.c_str(),
+              n, pct(0.50), pct(0.99), us.back());
   std::fflush(stdout);
   (void)made.call.drop();
 }

@@ -104,8 +104,7 @@ typedef HLINE* LPHLINE;
 typedef HCALL* LPHCALL;
 
 typedef void(CALLBACK* LINECALLBACK)(DWORD hDevice, DWORD dwMessage, DWORD_PTR dwInstance,
-                                     DWORD_PTR dwParam1, DWORD_PTR dwParam2,
-                                     DWORD_PTR dwParam3);
+                                     DWORD_PTR dwParam1, DWORD_PTR dwParam2, DWORD_PTR dwParam3);
 
 /* ------------------------------------------------------------------ API versions */
 
@@ -915,40 +914,43 @@ typedef struct lineappinfo_tag {
  * version's behaviour); out, the highest version this implementation supports.
  * lpszFriendlyAppName names the app in LINECALLINFO.AppName and for lineHandoff.
  */
-OPENTAPI_API LONG WINAPI lineInitializeEx(LPHLINEAPP lphLineApp, HINSTANCE hInstance, LINECALLBACK lpfnCallback,
-                             LPCSTR lpszFriendlyAppName, LPDWORD lpdwNumDevs,
-                             LPDWORD lpdwAPIVersion,
-                             LPLINEINITIALIZEEXPARAMS lpLineInitializeExParams);
+OPENTAPI_API LONG WINAPI lineInitializeEx(LPHLINEAPP lphLineApp, HINSTANCE hInstance,
+                                          LINECALLBACK lpfnCallback, LPCSTR lpszFriendlyAppName,
+                                          LPDWORD lpdwNumDevs, LPDWORD lpdwAPIVersion,
+                                          LPLINEINITIALIZEEXPARAMS lpLineInitializeExParams);
 /** TAPI 1.x initialisation: callback mode, API version 1.4. */
-OPENTAPI_API LONG WINAPI lineInitialize(LPHLINEAPP lphLineApp, HINSTANCE hInstance, LINECALLBACK lpfnCallback,
-                           LPCSTR lpszAppName, LPDWORD lpdwNumDevs);
+OPENTAPI_API LONG WINAPI lineInitialize(LPHLINEAPP lphLineApp, HINSTANCE hInstance,
+                                        LINECALLBACK lpfnCallback, LPCSTR lpszAppName,
+                                        LPDWORD lpdwNumDevs);
 /** Ends the application: every line closes and every call handle becomes invalid. */
 OPENTAPI_API LONG WINAPI lineShutdown(HLINEAPP hLineApp);
-OPENTAPI_API LONG WINAPI lineNegotiateAPIVersion(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAPILowVersion,
-                                    DWORD dwAPIHighVersion, LPDWORD lpdwAPIVersion,
-                                    LPLINEEXTENSIONID lpExtensionID);
+OPENTAPI_API LONG WINAPI lineNegotiateAPIVersion(HLINEAPP hLineApp, DWORD dwDeviceID,
+                                                 DWORD dwAPILowVersion, DWORD dwAPIHighVersion,
+                                                 LPDWORD lpdwAPIVersion,
+                                                 LPLINEEXTENSIONID lpExtensionID);
 OPENTAPI_API LONG WINAPI lineGetDevCaps(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAPIVersion,
-                           DWORD dwExtVersion, LPLINEDEVCAPS lpLineDevCaps);
+                                        DWORD dwExtVersion, LPLINEDEVCAPS lpLineDevCaps);
 OPENTAPI_API LONG WINAPI lineGetAddressCaps(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAddressID,
-                               DWORD dwAPIVersion, DWORD dwExtVersion,
-                               LPLINEADDRESSCAPS lpAddressCaps);
+                                            DWORD dwAPIVersion, DWORD dwExtVersion,
+                                            LPLINEADDRESSCAPS lpAddressCaps);
 /** Opens a line; dwAPIVersion (from lineNegotiateAPIVersion) sets the rules calls on it get. */
-OPENTAPI_API LONG WINAPI lineOpen(HLINEAPP hLineApp, DWORD dwDeviceID, LPHLINE lphLine, DWORD dwAPIVersion,
-                     DWORD dwExtVersion, DWORD_PTR dwCallbackInstance, DWORD dwPrivileges,
-                     DWORD dwMediaModes, LPLINECALLPARAMS const lpCallParams);
+OPENTAPI_API LONG WINAPI lineOpen(HLINEAPP hLineApp, DWORD dwDeviceID, LPHLINE lphLine,
+                                  DWORD dwAPIVersion, DWORD dwExtVersion,
+                                  DWORD_PTR dwCallbackInstance, DWORD dwPrivileges,
+                                  DWORD dwMediaModes, LPLINECALLPARAMS const lpCallParams);
 OPENTAPI_API LONG WINAPI lineClose(HLINE hLine);
 /**
  * async. *lphCall is valid once the LINE_REPLY reports success. lpCallParams honours
  * dwAddressID (with LINEADDRESSMODE_ADDRESSID), dwNoAnswerTimeout (seconds) and
  * UserUserInfo; other members are accepted and ignored.
  */
-OPENTAPI_API LONG WINAPI lineMakeCall(HLINE hLine, LPHCALL lphCall, LPCSTR lpszDestAddress, DWORD dwCountryCode,
-                         LPLINECALLPARAMS const lpCallParams);
+OPENTAPI_API LONG WINAPI lineMakeCall(HLINE hLine, LPHCALL lphCall, LPCSTR lpszDestAddress,
+                                      DWORD dwCountryCode, LPLINECALLPARAMS const lpCallParams);
 /** Not offered by the engine's lines: LINEERR_OPERATIONUNAVAIL for a valid call handle. */
 OPENTAPI_API LONG WINAPI lineDial(HCALL hCall, LPCSTR lpszDestAddress, DWORD dwCountryCode);
-OPENTAPI_API LONG WINAPI lineAnswer(HCALL hCall, LPCSTR lpsUserUserInfo, DWORD dwSize);  /* async */
-OPENTAPI_API LONG WINAPI lineAccept(HCALL hCall, LPCSTR lpsUserUserInfo, DWORD dwSize);  /* async */
-OPENTAPI_API LONG WINAPI lineDrop(HCALL hCall, LPCSTR lpsUserUserInfo, DWORD dwSize);    /* async */
+OPENTAPI_API LONG WINAPI lineAnswer(HCALL hCall, LPCSTR lpsUserUserInfo, DWORD dwSize); /* async */
+OPENTAPI_API LONG WINAPI lineAccept(HCALL hCall, LPCSTR lpsUserUserInfo, DWORD dwSize); /* async */
+OPENTAPI_API LONG WINAPI lineDrop(HCALL hCall, LPCSTR lpsUserUserInfo, DWORD dwSize);   /* async */
 OPENTAPI_API LONG WINAPI lineDeallocateCall(HCALL hCall);
 OPENTAPI_API LONG WINAPI lineGetCallInfo(HCALL hCall, LPLINECALLINFO lpCallInfo);
 OPENTAPI_API LONG WINAPI lineGetCallStatus(HCALL hCall, LPLINECALLSTATUS lpCallStatus);
@@ -957,13 +959,14 @@ OPENTAPI_API LONG WINAPI lineGetCallStatus(HCALL hCall, LPLINECALLSTATUS lpCallS
  * LINEERR_OPERATIONFAILED when nothing arrived in time; LINEERR_INVALAPPHANDLE at once
  * when another thread shuts the application down.
  */
-OPENTAPI_API LONG WINAPI lineGetMessage(HLINEAPP hLineApp, LPLINEMESSAGE lpMessage, DWORD dwTimeout);
+OPENTAPI_API LONG WINAPI lineGetMessage(HLINEAPP hLineApp, LPLINEMESSAGE lpMessage,
+                                        DWORD dwTimeout);
 OPENTAPI_API LONG WINAPI lineSetAppSpecific(HCALL hCall, DWORD dwAppSpecific);
 OPENTAPI_API LONG WINAPI lineSetCallPrivilege(HCALL hCall, DWORD dwCallPrivilege);
 /** lpszFileName: the target application's friendly name; NULL: by dwMediaMode. */
 OPENTAPI_API LONG WINAPI lineHandoff(HCALL hCall, LPCSTR lpszFileName, DWORD dwMediaMode);
 OPENTAPI_API LONG WINAPI lineGetNewCalls(HLINE hLine, DWORD dwAddressID, DWORD dwSelect,
-                            LPLINECALLLIST lpCallList);
+                                         LPLINECALLLIST lpCallList);
 OPENTAPI_API LONG WINAPI lineGetLineDevStatus(HLINE hLine, LPLINEDEVSTATUS lpLineDevStatus);
 
 /* The ANSI names of the functions that have them. */
@@ -1070,8 +1073,9 @@ OPENTAPI_API LONG opentapi_call_get_record(HCALL hCall, LPOPENTAPICALLRECORD lpR
  * @return 0, LINEERR_BADDEVICEID, LINEERR_INVALADDRESS (bad script),
  *         LINEERR_OPERATIONUNAVAIL (the line is not simulated) or another LINEERR_.
  */
-OPENTAPI_API LONG opentapi_sim_place_inbound(DWORD dwDeviceID, LPCSTR lpszCaller, LPCSTR lpszCallerName,
-                                LPCSTR lpszScript, LPDWORD out_callId);
+OPENTAPI_API LONG opentapi_sim_place_inbound(DWORD dwDeviceID, LPCSTR lpszCaller,
+                                             LPCSTR lpszCallerName, LPCSTR lpszScript,
+                                             LPDWORD out_callId);
 
 /** The LINEERR_ name of a value ("LINEERR_INVALCALLHANDLE"), or "0"/"?" otherwise. */
 OPENTAPI_API const char* opentapi_lineerr_name(LONG lResult);

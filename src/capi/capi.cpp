@@ -45,15 +45,18 @@ constexpr DWORD kLowest = kApiVersionLowest;
 constexpr DWORD kHighest = kApiVersionHighest;
 constexpr DWORD kMediaModes =
     LINEMEDIAMODE_UNKNOWN | LINEMEDIAMODE_INTERACTIVEVOICE | LINEMEDIAMODE_AUTOMATEDVOICE;
-constexpr DWORD kCallStates = LINECALLSTATE_IDLE | LINECALLSTATE_OFFERING |
-                              LINECALLSTATE_ACCEPTED | LINECALLSTATE_DIALING |
-                              LINECALLSTATE_PROCEEDING | LINECALLSTATE_RINGBACK |
-                              LINECALLSTATE_BUSY | LINECALLSTATE_CONNECTED |
-                              LINECALLSTATE_DISCONNECTED | LINECALLSTATE_UNKNOWN;
+constexpr DWORD kCallStates =
+    LINECALLSTATE_IDLE | LINECALLSTATE_OFFERING | LINECALLSTATE_ACCEPTED | LINECALLSTATE_DIALING |
+    LINECALLSTATE_PROCEEDING | LINECALLSTATE_RINGBACK | LINECALLSTATE_BUSY |
+    LINECALLSTATE_CONNECTED | LINECALLSTATE_DISCONNECTED | LINECALLSTATE_UNKNOWN;
 
-LONG err(const std::error_code& ec) { return toTapiLong(toLineErr(ec)); }
+LONG err(const std::error_code& ec) {
+  return toTapiLong(toLineErr(ec));
+}
 
-bool versionOk(DWORD v) { return v >= kLowest && v <= kHighest; }
+bool versionOk(DWORD v) {
+  return v >= kLowest && v <= kHighest;
+}
 
 /** Owns an eventfd; shared by the application and the loop's notification closure. */
 struct Fd {
@@ -93,7 +96,7 @@ struct CApp {
   // Guarded by Registry::mu.
   std::unordered_map<std::uint32_t, HLINE> lineByEngine;
   std::unordered_map<std::uint32_t, HCALL> callByEngine;
-  std::unordered_map<std::uint32_t, HLINE> requestLine;  // request id -> line, for instances
+  std::unordered_map<std::uint32_t, HLINE> requestLine;      // request id -> line, for instances
   std::unordered_map<std::uint32_t, HCALL> makeCallRequest;  // request id -> new call
 };
 
@@ -606,9 +609,14 @@ LONG WINAPI lineInitializeEx(LPHLINEAPP lphLineApp, HINSTANCE, LINECALLBACK lpfn
         return LINEERR_STRUCTURETOOSMALL;
       }
       switch (lpParams->dwOptions & ~static_cast<DWORD>(LINEINITIALIZEEXOPTION_CALLHUBTRACKING)) {
-        case LINEINITIALIZEEXOPTION_USEHIDDENWINDOW: eventMode = false; break;
-        case LINEINITIALIZEEXOPTION_USEEVENT: eventMode = true; break;
-        default: return LINEERR_INVALPARAM;  // USECOMPLETIONPORT is not offered on Linux
+        case LINEINITIALIZEEXOPTION_USEHIDDENWINDOW:
+          eventMode = false;
+          break;
+        case LINEINITIALIZEEXOPTION_USEEVENT:
+          eventMode = true;
+          break;
+        default:
+          return LINEERR_INVALPARAM;  // USECOMPLETIONPORT is not offered on Linux
       }
     }
     HANDLE ev = nullptr;
@@ -809,10 +817,10 @@ LONG WINAPI lineGetAddressCaps(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAddr
     if (lpAddressCaps == nullptr) {
       return LINEERR_INVALPOINTER;
     }
-    const DWORD fixed =
-        dwAPIVersion < kApiVersion14   ? offsetof(LINEADDRESSCAPS, dwAddressFeatures)
-        : dwAPIVersion < kApiVersion20 ? offsetof(LINEADDRESSCAPS, dwPredictiveAutoTransferStates)
-                                       : sizeof(LINEADDRESSCAPS);
+    const DWORD fixed = dwAPIVersion < kApiVersion14 ? offsetof(LINEADDRESSCAPS, dwAddressFeatures)
+                        : dwAPIVersion < kApiVersion20
+                            ? offsetof(LINEADDRESSCAPS, dwPredictiveAutoTransferStates)
+                            : sizeof(LINEADDRESSCAPS);
     if (lpAddressCaps->dwTotalSize < fixed) {
       return LINEERR_STRUCTURETOOSMALL;
     }
@@ -1036,9 +1044,15 @@ LONG asyncCall(HCALL hCall, LPCSTR uui, DWORD size, Async what) {
   {
     std::lock_guard lock(c->mu);
     switch (what) {
-      case Async::Answer: r = c->call.answer(uuiArg(uui, size)); break;
-      case Async::Accept: r = c->call.accept(uuiArg(uui, size)); break;
-      case Async::Drop: r = c->call.drop(0, uuiArg(uui, size)); break;
+      case Async::Answer:
+        r = c->call.answer(uuiArg(uui, size));
+        break;
+      case Async::Accept:
+        r = c->call.accept(uuiArg(uui, size));
+        break;
+      case Async::Drop:
+        r = c->call.drop(0, uuiArg(uui, size));
+        break;
     }
   }
   if (!r) {
@@ -1467,15 +1481,13 @@ LONG opentapi_call_get_record(HCALL hCall, LPOPENTAPICALLRECORD lpRecord) {
     o.tIdleMs = unixMs(rec.idleAt);
     std::vector<OPENTAPISTATEVISIT> states;
     for (const StateVisit& s : rec.states) {
-      states.push_back(
-          OPENTAPISTATEVISIT{static_cast<DWORD>(s.state), s.mode, unixMs(s.at)});
+      states.push_back(OPENTAPISTATEVISIT{static_cast<DWORD>(s.state), s.mode, unixMs(s.at)});
     }
     o.dwStatesNumEntries = static_cast<DWORD>(states.size());
-    v.bytes(&OPENTAPICALLRECORD::dwStatesSize, &OPENTAPICALLRECORD::dwStatesOffset,
-            states.data(), states.size() * sizeof(OPENTAPISTATEVISIT),
-            alignof(OPENTAPISTATEVISIT));
-    v.string(&OPENTAPICALLRECORD::dwTerminationAppSize,
-             &OPENTAPICALLRECORD::dwTerminationAppOffset, rec.termination.app);
+    v.bytes(&OPENTAPICALLRECORD::dwStatesSize, &OPENTAPICALLRECORD::dwStatesOffset, states.data(),
+            states.size() * sizeof(OPENTAPISTATEVISIT), alignof(OPENTAPISTATEVISIT));
+    v.string(&OPENTAPICALLRECORD::dwTerminationAppSize, &OPENTAPICALLRECORD::dwTerminationAppOffset,
+             rec.termination.app);
     v.string(&OPENTAPICALLRECORD::dwTerminationDetailSize,
              &OPENTAPICALLRECORD::dwTerminationDetailOffset, rec.termination.detail);
     v.string(&OPENTAPICALLRECORD::dwProviderTextSize, &OPENTAPICALLRECORD::dwProviderTextOffset,
@@ -1483,8 +1495,7 @@ LONG opentapi_call_get_record(HCALL hCall, LPOPENTAPICALLRECORD lpRecord) {
     v.string(&OPENTAPICALLRECORD::dwProviderCallRefSize,
              &OPENTAPICALLRECORD::dwProviderCallRefOffset, rec.cause.callRef);
     v.bytes(&OPENTAPICALLRECORD::dwUserUserInfoSentSize,
-            &OPENTAPICALLRECORD::dwUserUserInfoSentOffset, rec.uuiSent.data(),
-            rec.uuiSent.size());
+            &OPENTAPICALLRECORD::dwUserUserInfoSentOffset, rec.uuiSent.data(), rec.uuiSent.size());
     v.write(lpRecord);
     if (lpRecord->dwStatesSize == 0) {
       lpRecord->dwStatesNumEntries = 0;
@@ -1534,7 +1545,8 @@ LONG opentapi_sim_place_inbound(DWORD dwDeviceID, LPCSTR lpszCaller, LPCSTR lpsz
     }
     const DWORD callId = in.callId;
     Result<spi::ProviderCallId> r = LineErr::OperationFailed;
-    (void)onEmbeddedLoop(rt, [&] { r = rt->simulation()->placeInbound(dwDeviceID, std::move(in)); });
+    (void)onEmbeddedLoop(rt,
+                         [&] { r = rt->simulation()->placeInbound(dwDeviceID, std::move(in)); });
     if (!r) {
       return err(r.error());
     }

@@ -8,13 +8,17 @@ namespace tapi::engine {
 
 namespace {
 
-bool hasBit(std::uint32_t bits, Privilege p) { return (bits & static_cast<std::uint32_t>(p)) != 0; }
+bool hasBit(std::uint32_t bits, Privilege p) {
+  return (bits & static_cast<std::uint32_t>(p)) != 0;
+}
 
 // Most calls visit at most six states (e.g. DIALING, PROCEEDING, RINGBACK, CONNECTED,
 // DISCONNECTED, IDLE): reserving them at once avoids regrowth and its slack.
 constexpr std::size_t kTypicalStates = 6;
 
-bool isEnded(CallState s) { return s == CallState::Disconnected || s == CallState::Idle; }
+bool isEnded(CallState s) {
+  return s == CallState::Disconnected || s == CallState::Idle;
+}
 
 // The state's mode as an app of `version` may see it: disconnect modes newer than the
 // version are down-mapped, and LINECONNECTEDMODE_ exists only from API 1.4 on (spec §2).
@@ -74,7 +78,7 @@ Engine::App* Engine::findApp(std::uint32_t hLineApp, AppH* out) const {
 }
 
 Result<std::pair<Engine::Call*, Engine::Holder*>> Engine::resolve(std::uint32_t hLineApp,
-                                                                 std::uint32_t hCall) const {
+                                                                  std::uint32_t hCall) const {
   AppH ah;
   App* app = findApp(hLineApp, &ah);
   if (app == nullptr) {
@@ -247,7 +251,9 @@ Result<std::uint32_t> Engine::negotiateApiVersion(std::uint32_t hLineApp, std::u
   return std::min(high, kApiVersionHighest);
 }
 
-std::vector<spi::LineInfo> Engine::lines() const { return devices_; }
+std::vector<spi::LineInfo> Engine::lines() const {
+  return devices_;
+}
 
 Result<std::uint32_t> Engine::open(std::uint32_t hLineApp, const LineOpenParams& params) {
   AppH ah;
@@ -494,8 +500,8 @@ void Engine::onRequestComplete(spi::RequestId id, Result<void> result) {
           c->record.uuiSent = *req.uuiBefore;
         }
         if (req.kind == RequestKind::Internal) {
-          log("engine drop of call " + std::to_string(c->record.callId) + " failed: " +
-              lineErrName(result.lineErr()));
+          log("engine drop of call " + std::to_string(c->record.callId) +
+              " failed: " + lineErrName(result.lineErr()));
         }
       }
       if (req.kind == RequestKind::Drop) {
@@ -555,9 +561,9 @@ Result<MakeCallResult> Engine::makeCall(std::uint32_t hLineApp, std::uint32_t hL
   c->record.appName = app->name;
   c->record.uuiSent = params.userUserInfo;
   c->record.states.reserve(kTypicalStates);
-  c->noAnswerTimeout =
-      params.noAnswerTimeout ? params.noAnswerTimeout
-                             : (o->noAnswerTimeout ? o->noAnswerTimeout : config_.noAnswerTimeout);
+  c->noAnswerTimeout = params.noAnswerTimeout
+                           ? params.noAnswerTimeout
+                           : (o->noAnswerTimeout ? o->noAnswerTimeout : config_.noAnswerTimeout);
   c->maxDuration = params.maxDuration ? params.maxDuration
                                       : (o->maxDuration ? o->maxDuration : config_.maxDuration);
   Holder h;
@@ -637,8 +643,8 @@ Result<spi::RequestId> Engine::accept(std::uint32_t hLineApp, std::uint32_t hCal
   return rid;
 }
 
-Result<spi::RequestId> Engine::drop(std::uint32_t hLineApp, std::uint32_t hCall,
-                                    std::uint32_t mode, const std::string& uui) {
+Result<spi::RequestId> Engine::drop(std::uint32_t hLineApp, std::uint32_t hCall, std::uint32_t mode,
+                                    const std::string& uui) {
   auto r = resolve(hLineApp, hCall);
   if (!r) {
     return fail(r.error());
@@ -666,8 +672,8 @@ Result<spi::RequestId> Engine::drop(std::uint32_t hLineApp, std::uint32_t hCall,
     const spi::RequestId rid = newRequest(RequestKind::LocalDrop, h->app, c->self, h->line, hCall);
     const CallH ch = c->self;
     loop_.post([this, rid, ch] {
-      if (Call* call = calls_.get(ch); call != nullptr && !call->deleting &&
-                                       call->state != CallState::Idle) {
+      if (Call* call = calls_.get(ch);
+          call != nullptr && !call->deleting && call->state != CallState::Idle) {
         transition(*call, CallState::Idle, 0);
       }
       onRequestComplete(rid, Result<void>{});
@@ -677,8 +683,8 @@ Result<spi::RequestId> Engine::drop(std::uint32_t hLineApp, std::uint32_t hCall,
   const spi::RequestId rid = newRequest(RequestKind::Drop, h->app, c->self, h->line, hCall);
   std::optional<PendingEnd> previous = c->pendingEnd.toOptional();
   if (c->state != CallState::Disconnected) {
-    c->pendingEnd = PendingEnd{Termination{TerminationOrigin::Local, Policy::None, appName, ""},
-                               mode, false};
+    c->pendingEnd =
+        PendingEnd{Termination{TerminationOrigin::Local, Policy::None, appName, ""}, mode, false};
   }
   if (auto pr = provider_.drop(rid, c->hd, mode, uui); !pr) {
     requests_.erase(rid);
@@ -701,8 +707,8 @@ Result<void> Engine::deallocate(std::uint32_t hLineApp, std::uint32_t hCall) {
   }
   auto [c, h] = *r;
   const std::uint32_t version = versionOf(*h);
-  if (h->privilege == Privilege::Owner && c->state != CallState::Idle &&
-      version < kApiVersion20 && c->record.numOwners == 1) {
+  if (h->privilege == Privilege::Owner && c->state != CallState::Idle && version < kApiVersion20 &&
+      c->record.numOwners == 1) {
     return LineErr::InvalCallState;
   }
   if (version < kApiVersion20) {
@@ -800,8 +806,7 @@ Result<void> Engine::setCallPrivilege(std::uint32_t hLineApp, std::uint32_t hCal
   if (privilege == h->privilege) {
     return {};
   }
-  if (privilege == Privilege::Monitor && c->record.numOwners == 1 &&
-      c->state != CallState::Idle) {
+  if (privilege == Privilege::Monitor && c->record.numOwners == 1 && c->state != CallState::Idle) {
     return LineErr::InvalCallState;
   }
   h->privilege = privilege;
@@ -820,8 +825,8 @@ Result<void> Engine::setCallPrivilege(std::uint32_t hLineApp, std::uint32_t hCal
   return {};
 }
 
-Result<void> Engine::handoff(std::uint32_t hLineApp, std::uint32_t hCall,
-                             const std::string& target, std::uint32_t mediaMode) {
+Result<void> Engine::handoff(std::uint32_t hLineApp, std::uint32_t hCall, const std::string& target,
+                             std::uint32_t mediaMode) {
   auto r = resolve(hLineApp, hCall);
   if (!r) {
     return fail(r.error());
@@ -919,10 +924,8 @@ Result<void> Engine::handoff(std::uint32_t hLineApp, std::uint32_t hCall,
   return {};
 }
 
-Result<std::vector<std::uint32_t>> Engine::getNewCalls(std::uint32_t hLineApp,
-                                                       std::uint32_t hLine,
-                                                       std::uint32_t addressId,
-                                                       CallSelect select) {
+Result<std::vector<std::uint32_t>> Engine::getNewCalls(std::uint32_t hLineApp, std::uint32_t hLine,
+                                                       std::uint32_t addressId, CallSelect select) {
   AppH ah;
   App* app = findApp(hLineApp, &ah);
   if (app == nullptr) {
@@ -1099,8 +1102,8 @@ void Engine::onCallState(spi::EngineCallId id, CallState state, std::uint32_t mo
   for (const Holder& h : c->holders) {
     hasOwner = hasOwner || h.privilege == Privilege::Owner;
   }
-  if (state == CallState::Idle && c->pendingEnd && c->pendingEnd->presentDisconnected &&
-      hasOwner && c->state != CallState::Disconnected) {
+  if (state == CallState::Idle && c->pendingEnd && c->pendingEnd->presentDisconnected && hasOwner &&
+      c->state != CallState::Disconnected) {
     // An engine policy cleared the network side; owners see DISCONNECTED and must drop.
     c->networkCleared = true;
     const PendingEnd end = *c->pendingEnd;
@@ -1116,8 +1119,11 @@ void Engine::onCallState(spi::EngineCallId id, CallState state, std::uint32_t mo
       Termination t{TerminationOrigin::Remote, Policy::None, "", ""};
       if (c->endHint) {
         switch (*c->endHint) {
-          case spi::EndHint::Remote: break;
-          case spi::EndHint::ProviderFailure: t.origin = TerminationOrigin::ProviderFailure; break;
+          case spi::EndHint::Remote:
+            break;
+          case spi::EndHint::ProviderFailure:
+            t.origin = TerminationOrigin::ProviderFailure;
+            break;
           case spi::EndHint::SessionTimer:
             t.origin = TerminationOrigin::Policy;
             t.policy = Policy::SessionTimer;
@@ -1281,8 +1287,8 @@ void Engine::engineDrop(Call& c, PendingEnd end) {
   if (auto r = provider_.drop(rid, c.hd, end.mode, ""); !r) {
     requests_.erase(rid);
     c.pendingEnd.reset();
-    log("engine drop of call " + std::to_string(c.record.callId) + " refused: " +
-        lineErrName(r.lineErr()));
+    log("engine drop of call " + std::to_string(c.record.callId) +
+        " refused: " + lineErrName(r.lineErr()));
   }
 }
 
@@ -1346,9 +1352,9 @@ void Engine::releaseHolder(Call& c, std::size_t index, ReleaseCause cause) {
   if (c.state == CallState::Idle || !c.announced) {
     return;
   }
-  sendCallInfoToOthers(c, h.app,
-                       h.privilege == Privilege::Owner ? callinfostate::NumOwnerDecr
-                                                       : callinfostate::NumMonitors);
+  sendCallInfoToOthers(
+      c, h.app,
+      h.privilege == Privilege::Owner ? callinfostate::NumOwnerDecr : callinfostate::NumMonitors);
   if (h.privilege == Privilege::Owner && c.record.numOwners == 0) {
     startOwnerless(c, terminationFor(cause, appName, true));
   }
@@ -1432,8 +1438,8 @@ void Engine::onOwnerless(CallH ch) {
   if (c->state == CallState::Idle || c->record.numOwners != 0) {
     return;
   }
-  engineDrop(*c, PendingEnd{c->ownerlessWhy ? *c->ownerlessWhy : Termination{},
-                            disconnect::Normal, false});
+  engineDrop(*c, PendingEnd{c->ownerlessWhy ? *c->ownerlessWhy : Termination{}, disconnect::Normal,
+                            false});
 }
 
 void Engine::onReclaim(CallH ch) {
@@ -1519,7 +1525,8 @@ std::vector<LeakEntry> Engine::leakReport() const {
   });
   opens_.forEach([&](OpenH, const LineOpen& o) {
     const App* a = apps_.get(o.app);
-    out.push_back(LeakEntry{"line", a != nullptr ? a->name : "", o.hLine, 0, CallState::Unknown, {}});
+    out.push_back(
+        LeakEntry{"line", a != nullptr ? a->name : "", o.hLine, 0, CallState::Unknown, {}});
   });
   calls_.forEach([&](CallH, const Call& c) {
     out.push_back(LeakEntry{"call", "", 0, c.record.callId, c.state, now - c.createdMono});

@@ -214,7 +214,8 @@ class Engine final : private spi::Events {
     base::TimerId maxDurationTimer = 0;
     base::TimerId ownerlessTimer = 0;
     base::TimerId reclaimTimer = 0;
-    base::Boxed<Termination> ownerlessWhy;  // what made it ownerless: recorded if the grace period ends
+    base::Boxed<Termination>
+        ownerlessWhy;  // what made it ownerless: recorded if the grace period ends
     bool idleReported = false;
   };
   struct Request {

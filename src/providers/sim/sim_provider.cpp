@@ -11,18 +11,30 @@ using namespace std::chrono_literals;
 
 const char* toString(Action a) noexcept {
   switch (a) {
-    case Action::Dialing: return "dialing";
-    case Action::Proceeding: return "proceeding";
-    case Action::Ringback: return "ringback";
-    case Action::Answer: return "answer";
-    case Action::Busy: return "busy";
-    case Action::Reject: return "reject";
-    case Action::Unreachable: return "unreachable";
-    case Action::RemoteHangup: return "remote-hangup";
-    case Action::RemoteCancel: return "remote-cancel";
-    case Action::ProviderFailure: return "provider-failure";
-    case Action::SessionExpired: return "session-expired";
-    case Action::AwaitAnswer: return "await-answer";
+    case Action::Dialing:
+      return "dialing";
+    case Action::Proceeding:
+      return "proceeding";
+    case Action::Ringback:
+      return "ringback";
+    case Action::Answer:
+      return "answer";
+    case Action::Busy:
+      return "busy";
+    case Action::Reject:
+      return "reject";
+    case Action::Unreachable:
+      return "unreachable";
+    case Action::RemoteHangup:
+      return "remote-hangup";
+    case Action::RemoteCancel:
+      return "remote-cancel";
+    case Action::ProviderFailure:
+      return "provider-failure";
+    case Action::SessionExpired:
+      return "session-expired";
+    case Action::AwaitAnswer:
+      return "await-answer";
   }
   return "?";
 }
@@ -30,7 +42,9 @@ const char* toString(Action a) noexcept {
 Script answerAfter(base::Duration ring, base::Duration hangupAfter, std::uint32_t mode,
                    std::string uui) {
   Script s;
-  s.steps = {{0ms, Action::Dialing}, {0ms, Action::Proceeding}, {0ms, Action::Ringback},
+  s.steps = {{0ms, Action::Dialing},
+             {0ms, Action::Proceeding},
+             {0ms, Action::Ringback},
              {ring, Action::Answer}};
   if (hangupAfter > base::Duration::zero()) {
     s.steps.push_back({hangupAfter, Action::RemoteHangup, mode, std::move(uui)});
@@ -408,9 +422,15 @@ void SimProvider::runStep(spi::ProviderCallId id) {
     c->nextStep = c->script->steps.size();  // nothing more happens on its own
   };
   switch (step.action) {
-    case Action::Dialing: report(*c, CallState::Dialing, 0); break;
-    case Action::Proceeding: report(*c, CallState::Proceeding, 0); break;
-    case Action::Ringback: report(*c, CallState::Ringback, 0); break;
+    case Action::Dialing:
+      report(*c, CallState::Dialing, 0);
+      break;
+    case Action::Proceeding:
+      report(*c, CallState::Proceeding, 0);
+      break;
+    case Action::Ringback:
+      report(*c, CallState::Ringback, 0);
+      break;
     case Action::Answer: {
       spi::CallInfoUpdate u;
       if (!step.uui.empty()) {
@@ -426,10 +446,18 @@ void SimProvider::runStep(spi::ProviderCallId id) {
       report(*c, CallState::Connected, 1 /* LINECONNECTEDMODE_ACTIVE */);
       break;
     }
-    case Action::Busy: endWith(disconnect::Busy, spi::EndHint::Remote); break;
-    case Action::Reject: endWith(disconnect::Reject, spi::EndHint::Remote); break;
-    case Action::Unreachable: endWith(disconnect::Unreachable, spi::EndHint::Remote); break;
-    case Action::RemoteHangup: endWith(disconnect::Normal, spi::EndHint::Remote); break;
+    case Action::Busy:
+      endWith(disconnect::Busy, spi::EndHint::Remote);
+      break;
+    case Action::Reject:
+      endWith(disconnect::Reject, spi::EndHint::Remote);
+      break;
+    case Action::Unreachable:
+      endWith(disconnect::Unreachable, spi::EndHint::Remote);
+      break;
+    case Action::RemoteHangup:
+      endWith(disconnect::Normal, spi::EndHint::Remote);
+      break;
     case Action::ProviderFailure:
       endWith(disconnect::Unavail, spi::EndHint::ProviderFailure);
       break;
@@ -441,7 +469,8 @@ void SimProvider::runStep(spi::ProviderCallId id) {
       endWith(disconnect::Cancelled, spi::EndHint::Remote);
       report(*c, CallState::Idle, 0);
       break;
-    case Action::AwaitAnswer: return;
+    case Action::AwaitAnswer:
+      return;
   }
   scheduleNextStep(*c);
 }

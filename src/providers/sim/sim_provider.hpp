@@ -48,7 +48,7 @@ struct Script {
   bool failAnswer = false;
   bool failAccept = false;
   bool failDrop = false;
-  base::Duration requestLatency{};  // time before a request completes
+  base::Duration requestLatency{};            // time before a request completes
   std::optional<base::Duration> dropLatency;  // for drops only, if set (a drop in flight)
 };
 
@@ -88,7 +88,7 @@ class SimProvider final : public spi::Provider {
     Party caller;
     Party called;
     std::string uui;
-    Script script;  // steps after the offer, e.g. {AwaitAnswer, RemoteHangup after 5 s}
+    Script script;             // steps after the offer, e.g. {AwaitAnswer, RemoteHangup after 5 s}
     std::uint32_t callId = 0;  // 0: assigned by the provider
   };
   /**

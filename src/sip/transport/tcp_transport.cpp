@@ -24,7 +24,9 @@ struct PendingWrite {
   std::size_t size = 0;
 };
 
-std::string peerKey(const Endpoint& e) { return e.toString(); }
+std::string peerKey(const Endpoint& e) {
+  return e.toString();
+}
 
 }  // namespace
 
@@ -59,9 +61,10 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
       return;
     }
     auto conn = std::make_shared<Conn>(io_, ++lastId_, options_.framing);
-    acceptor_.async_accept(conn->socket, [self = shared_from_this(), conn](const boost::system::error_code& ec) {
-      self->onAccept(conn, ec);
-    });
+    acceptor_.async_accept(conn->socket,
+                           [self = shared_from_this(), conn](const boost::system::error_code& ec) {
+                             self->onAccept(conn, ec);
+                           });
   }
 
   void onAccept(const ConnPtr& conn, const boost::system::error_code& ec) {
@@ -105,7 +108,8 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
       return;
     }
     conn->socket.async_read_some(
-        asio::buffer(conn->rx), [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t n) {
+        asio::buffer(conn->rx),
+        [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t n) {
           self->onRead(conn, ec, n);
         });
   }
@@ -231,22 +235,23 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
     auto conn = std::make_shared<Conn>(io_, ++lastId_, options_.framing);
     conn->remote = peer;
     adopt(conn);
-    conn->socket.async_connect(tcp::endpoint(peer.address, peer.port),
-                               [self = shared_from_this(), conn](const boost::system::error_code& ec) {
-                                 if (!conn->open || self->closed_) {
-                                   return;
-                                 }
-                                 if (ec) {
-                                   self->stats_.count(DropReason::SendError);
-                                   self->closeConn(conn, ec);
-                                   return;
-                                 }
-                                 ++self->stats_.connectionsOpened;
-                                 conn->connected = true;
-                                 conn->lastActivity = std::chrono::steady_clock::now();
-                                 self->startRead(conn);
-                                 self->writeNext(conn);
-                               });
+    conn->socket.async_connect(
+        tcp::endpoint(peer.address, peer.port),
+        [self = shared_from_this(), conn](const boost::system::error_code& ec) {
+          if (!conn->open || self->closed_) {
+            return;
+          }
+          if (ec) {
+            self->stats_.count(DropReason::SendError);
+            self->closeConn(conn, ec);
+            return;
+          }
+          ++self->stats_.connectionsOpened;
+          conn->connected = true;
+          conn->lastActivity = std::chrono::steady_clock::now();
+          self->startRead(conn);
+          self->writeNext(conn);
+        });
     return conn;
   }
 
@@ -259,7 +264,7 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
     auto data = std::make_shared<std::string>(std::move(conn->queue.front().bytes));
     asio::async_write(conn->socket, asio::buffer(*data),
                       [self = shared_from_this(), conn, data](const boost::system::error_code& ec,
-                                                               std::size_t n) mutable {
+                                                              std::size_t n) mutable {
                         data.reset();  // free before the completion runs
                         self->onWritten(conn, ec, n);
                       });
@@ -319,7 +324,8 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
                   std::make_move_iterator(conn->queue.end()));
     conn->queue.clear();
     conn->queuedBytes = 0;
-    const std::error_code ec = why ? std::error_code(why) : std::make_error_code(std::errc::operation_canceled);
+    const std::error_code ec =
+        why ? std::error_code(why) : std::make_error_code(std::errc::operation_canceled);
     for (auto& w : failed) {
       post(std::move(w.done), ec);
     }
@@ -358,7 +364,8 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
   TransportStats stats_;
 };
 
-Result<std::unique_ptr<TcpTransport>> TcpTransport::open(asio::io_context& io, const Endpoint& local,
+Result<std::unique_ptr<TcpTransport>> TcpTransport::open(asio::io_context& io,
+                                                         const Endpoint& local,
                                                          TcpOptions options) {
   auto impl = std::make_shared<Impl>(io, options);
   boost::system::error_code ec;
@@ -391,16 +398,28 @@ Result<std::unique_ptr<TcpTransport>> TcpTransport::open(asio::io_context& io, c
 }
 
 TcpTransport::TcpTransport(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
-TcpTransport::~TcpTransport() { impl_->close(); }
+TcpTransport::~TcpTransport() {
+  impl_->close();
+}
 
-Endpoint TcpTransport::localEndpoint() const { return impl_->local_; }
-void TcpTransport::setSink(TransportSink* sink) { impl_->sink_ = sink; }
+Endpoint TcpTransport::localEndpoint() const {
+  return impl_->local_;
+}
+void TcpTransport::setSink(TransportSink* sink) {
+  impl_->sink_ = sink;
+}
 void TcpTransport::send(const Destination& to, std::string bytes, SendDone done) {
   impl_->send(to, std::move(bytes), std::move(done));
 }
-bool TcpTransport::isOpen(ConnectionId id) const { return impl_->find(id) != nullptr; }
-void TcpTransport::close() { impl_->close(); }
-const TransportStats& TcpTransport::stats() const { return impl_->stats_; }
+bool TcpTransport::isOpen(ConnectionId id) const {
+  return impl_->find(id) != nullptr;
+}
+void TcpTransport::close() {
+  impl_->close();
+}
+const TransportStats& TcpTransport::stats() const {
+  return impl_->stats_;
+}
 
 void TcpTransport::closeConnection(ConnectionId id) {
   if (auto conn = impl_->find(id)) {
