@@ -97,6 +97,14 @@ inline constexpr std::uint32_t Conference = 0x40;
 inline constexpr std::uint32_t Inbound = 0x80;
 }  // namespace callorigin
 
+/** LINECONNECTEDMODE_* values: the mode of CONNECTED (API 1.4 and later). */
+namespace connectedmode {
+inline constexpr std::uint32_t Active = 0x1;
+inline constexpr std::uint32_t Inactive = 0x2;
+inline constexpr std::uint32_t ActiveHeld = 0x4;    ///< the far end holds the call (API 2.0)
+inline constexpr std::uint32_t InactiveHeld = 0x8;  ///< API 2.0
+}  // namespace connectedmode
+
 /** LINECALLINFOSTATE_* bits carried by LINE_CALLINFO. */
 namespace callinfostate {
 inline constexpr std::uint32_t Other = 0x1;
@@ -190,9 +198,9 @@ struct Termination {
 
 /** Provider-specific cause: the SIP provider puts the SIP status and Q.850 cause here. */
 struct ProviderCause {
-  int code = 0;      // e.g. SIP status 486
-  int q850 = 0;      // Q.850 cause value, 0 if none
-  std::string text;  // e.g. "486 Busy Here; Q.850;cause=17"
+  int code = 0;         // e.g. SIP status 486
+  int q850 = 0;         // Q.850 cause value, 0 if none
+  std::string text;     // e.g. "486 Busy Here; Q.850;cause=17"
   std::string callRef;  // provider's own id, e.g. the SIP Call-ID
   friend bool operator==(const ProviderCause&, const ProviderCause&) = default;
 };
@@ -239,30 +247,30 @@ struct CallStatus {
 /** Live resource counts; all zero once every app has shut down and every call is released. */
 struct EngineStats {
   std::size_t apps = 0;
-  std::size_t openLines = 0;   // line opens (one per app per lineOpen)
-  std::size_t handles = 0;     // call handles held by apps
-  std::size_t calls = 0;       // engine call objects
+  std::size_t openLines = 0;  // line opens (one per app per lineOpen)
+  std::size_t handles = 0;    // call handles held by apps
+  std::size_t calls = 0;      // engine call objects
   std::size_t providerCalls = 0;
   std::size_t pendingRequests = 0;          // engine requests awaiting completion
   std::size_t providerPendingRequests = 0;  // provider requests awaiting completion
   std::size_t queuedEvents = 0;
-  std::size_t timers = 0;  // timers on the loop (engine and provider)
+  std::size_t timers = 0;            // timers on the loop (engine and provider)
   std::size_t reclaimedHandles = 0;  // cumulative, not a live count
   bool allZero() const noexcept {
     return apps == 0 && openLines == 0 && handles == 0 && calls == 0 && providerCalls == 0 &&
-           pendingRequests == 0 && providerPendingRequests == 0 && queuedEvents == 0 &&
-           timers == 0;
+           pendingRequests == 0 && providerPendingRequests == 0 && queuedEvents == 0 && timers == 0;
   }
 };
 
 /** One thing still held at shutdown, for the leak report. */
 struct LeakEntry {
-  std::string what;  // "app", "line", "handle", "call", "request"
+  std::string what;  // "app", "line", "handle", "call", "request", or a provider's ("sip-...")
   std::string app;
   std::uint32_t handle = 0;
   std::uint32_t callId = 0;
   CallState state = CallState::Unknown;
   std::chrono::nanoseconds age{};
+  std::size_t count = 1;  // how many (a provider's resources are reported by kind)
 };
 
 /** LINECALLSELECT_* for getNewCalls. */

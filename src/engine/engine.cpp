@@ -29,6 +29,11 @@ std::uint32_t modeForApp(CallState state, std::uint32_t mode, std::uint32_t vers
   if (state == CallState::Connected && version < kApiVersion14) {
     return 0;
   }
+  if (state == CallState::Connected && version < kApiVersion20 &&
+      (mode == connectedmode::ActiveHeld || mode == connectedmode::InactiveHeld)) {
+    // The held modes exist from API 2.0 on; an older app still participates (media spec 7).
+    return mode == connectedmode::ActiveHeld ? connectedmode::Active : connectedmode::Inactive;
+  }
   return mode;
 }
 
@@ -1539,6 +1544,11 @@ std::vector<LeakEntry> Engine::leakReport() const {
   for (const auto& [id, r] : requests_) {
     const App* a = apps_.get(r.app);
     out.push_back(LeakEntry{"request", a != nullptr ? a->name : "", id, 0, CallState::Unknown, {}});
+  }
+  for (const spi::ProviderLeak& l : provider_.leaks()) {
+    if (l.count > 0) {
+      out.push_back(LeakEntry{l.what, "", 0, 0, CallState::Unknown, {}, l.count});
+    }
   }
   return out;
 }

@@ -434,10 +434,12 @@ void Server::Impl::finish() {
   } else {
     std::fprintf(stderr, "leak report: %zu entries\n", leaks.size());
     for (const LeakEntry& e : leaks) {
-      std::fprintf(stderr, "  leak: %s app=%s handle=%u call_id=%u state=%s age_ms=%lld\n",
+      std::fprintf(stderr,
+                   "  leak: %s app=%s handle=%u call_id=%u state=%s age_ms=%lld count=%zu\n",
                    e.what.c_str(), e.app.c_str(), e.handle, e.callId, toString(e.state),
                    static_cast<long long>(
-                       std::chrono::duration_cast<std::chrono::milliseconds>(e.age).count()));
+                       std::chrono::duration_cast<std::chrono::milliseconds>(e.age).count()),
+                   e.count);
     }
   }
   std::fflush(stderr);

@@ -69,6 +69,12 @@ struct NewCallInfo {
   std::string providerRef;  // e.g. the SIP Call-ID
 };
 
+/** A kind of resource a provider still holds when it should hold none (shutdown leak report). */
+struct ProviderLeak {
+  std::string what;  // e.g. "sip-transaction"
+  std::size_t count = 0;
+};
+
 struct ProviderStats {
   std::size_t calls = 0;            // provider call objects alive
   std::size_t pendingRequests = 0;  // requests accepted and not yet completed
@@ -116,8 +122,8 @@ class Provider {
    * eventually) and the request completes later; events for the call come only after a
    * successful completion.
    */
-  virtual Result<ProviderCallId> makeCall(RequestId id, std::uint32_t deviceId,
-                                          EngineCallId htCall, const MakeCallParams& params) = 0;
+  virtual Result<ProviderCallId> makeCall(RequestId id, std::uint32_t deviceId, EngineCallId htCall,
+                                          const MakeCallParams& params) = 0;
   /** Answers an offered or accepted call, sending `uui` with the answer. */
   virtual Result<void> answer(RequestId id, ProviderCallId call, std::string_view uui) = 0;
   /** Accepts an offered call (alerting). */
@@ -132,6 +138,12 @@ class Provider {
   virtual void closeCall(ProviderCallId call) = 0;
   /** Live resource counts of the provider. */
   virtual ProviderStats stats() const = 0;
+  /**
+   * What the provider holds that no call, line or timer of its own will release: every
+   * resource that should be gone once the engine has no calls (stack objects, ports, ...).
+   * Lingering objects a timer is about to free are not leaks. Empty by default.
+   */
+  virtual std::vector<ProviderLeak> leaks() const { return {}; }
 };
 
 }  // namespace tapi::spi

@@ -142,4 +142,14 @@ spi::ProviderStats MultiProvider::stats() const {
   return s;
 }
 
+std::vector<spi::ProviderLeak> MultiProvider::leaks() const {
+  std::vector<spi::ProviderLeak> out;
+  for (const spi::Provider* p : providers_) {
+    for (spi::ProviderLeak& l : p->leaks()) {
+      out.push_back(std::move(l));
+    }
+  }
+  return out;
+}
+
 }  // namespace tapi::providers::multi

@@ -29,6 +29,7 @@ class MultiProvider final : public spi::Provider {
                     std::string_view uui) override;
   void closeCall(spi::ProviderCallId call) override;
   spi::ProviderStats stats() const override;
+  std::vector<spi::ProviderLeak> leaks() const override;
 
  private:
   class Relay;

@@ -49,6 +49,9 @@ struct SipProvider::Call {
   sdp::RtpPort rtp;
   std::uint64_t sdpSessionId = 0;
   std::optional<sdp::SessionDescription> remoteOffer;
+  std::uint64_t sdpVersion = 1;  // o= sess-version of our description, bumped when it changes
+  std::string localSdp;          // our description as last sent (offer or answer)
+  bool remoteHold = false;       // the peer's last offer holds us (sendonly/inactive/0.0.0.0)
   std::string sipCallId;
   auth::ClientAuth auth;
   std::string requestUri;
@@ -57,6 +60,11 @@ struct SipProvider::Call {
 };
 
 namespace {
+
+// The answer to an INVITE for a user that is not ours and for a line no application has
+// open: the same for both (docs/security.md), 480 with Q.850 20 "subscriber absent".
+constexpr int kNoLineStatus = 480;
+constexpr int kNoLineQ850 = 20;
 
 tp::Endpoint parseListen(const std::string& text, bool* ok) {
   tp::Endpoint e;
@@ -242,8 +250,20 @@ Result<std::unique_ptr<SipProvider>> SipProvider::create(base::EventLoop& loop,
     return fail(std::make_error_code(std::errc::invalid_argument));
   }
   p->rtp_ = std::make_unique<sdp::RtpPortPool>(rtpBind, c.rtpFirstPort, c.rtpLastPort);
+  // A line's proxy and registrar are the peers whose dialogs we route as they ask (their
+  // Record-Route and the callers' Contacts); anyone else is answered only where it is.
+  sess::SessionConfig sc = c.session;
+  for (const auto& lc : c.lines) {
+    for (const std::string* uri : {&lc.proxy, &lc.registrar}) {
+      if (auto t = tapi::sip::dialog::targetForUri(*uri, tp::Protocol::Udp);
+          t && std::find(sc.trustedPeers.begin(), sc.trustedPeers.end(), t->endpoint.address) ==
+                   sc.trustedPeers.end()) {
+        sc.trustedPeers.push_back(t->endpoint.address);
+      }
+    }
+  }
   p->sessions_ =
-      std::make_unique<sess::SessionLayer>(loop, p->transportLayer_, *p, c.timers, c.session);
+      std::make_unique<sess::SessionLayer>(loop, p->transportLayer_, *p, c.timers, std::move(sc));
   std::uint32_t dev = c.firstDeviceId;
   for (const auto& lc : c.lines) {
     if (lc.user.empty() || lc.domain.empty()) {
@@ -489,14 +509,7 @@ Result<spi::ProviderCallId> SipProvider::makeCall(spi::RequestId id, std::uint32
   c->rtp = std::move(*rtp);
   c->sdpSessionId = randomSessionId();
   c->requestUri = requestUri;
-  sdp::LocalMedia lm;
-  lm.address = localHost();
-  if (!lm.address.empty() && lm.address.front() == '[') {
-    lm.address = lm.address.substr(1, lm.address.size() - 2);
-  }
-  lm.port = c->rtp.port();
-  lm.sessionId = c->sdpSessionId;
-  lm.sessionVersion = 1;
+  const sdp::LocalMedia lm = localMedia(*c);
 
   sess::OutgoingInvite inv;
   inv.requestUri = requestUri;
@@ -513,6 +526,7 @@ Result<spi::ProviderCallId> SipProvider::makeCall(spi::RequestId id, std::uint32
     inv.headers.emplace_back("User-to-User", hdr::encodeUui(params.userUserInfo));
   }
   inv.sdp = sdp::serialize(sdp::makeOffer(lm));
+  c->localSdp = inv.sdp;
   auto s = sessions_->invite(std::move(inv));
   if (!s) {
     return LineErr::OperationFailed;
@@ -586,7 +600,7 @@ void SipProvider::onAnswered(sess::SessionHandle s, const msg::SipMessage& respo
     u.userUserInfo = *uui;
   }
   info(*c, std::move(u));
-  report(*c, CallState::Connected, 0);
+  report(*c, CallState::Connected, connectedmode::Active);
 }
 
 std::optional<std::pair<std::string, std::string>> SipProvider::onChallenge(
@@ -641,16 +655,14 @@ void SipProvider::onIncoming(sess::SessionHandle s, const msg::SipMessage& invit
       }
     }
   }
-  if (l == nullptr) {
-    refuse(404, 1);
-    return;
-  }
   if (shuttingDown_) {
     refuse(503, 41);
     return;
   }
-  if (!l->open || events_ == nullptr) {
-    refuse(480, 18);
+  // An unknown user and a line no application has open get the same answer, so a scan
+  // (sipvicious svwar) cannot tell which users exist (docs/security.md).
+  if (l == nullptr || !l->open || events_ == nullptr) {
+    refuse(kNoLineStatus, kNoLineQ850);
     return;
   }
   std::optional<sdp::SessionDescription> offer;
@@ -777,14 +789,7 @@ Result<void> SipProvider::answer(spi::RequestId id, spi::ProviderCallId callId,
     return LineErr::InvalCallState;
   }
   Line* l = line(c->deviceId);
-  sdp::LocalMedia lm;
-  lm.address = localHost();
-  if (!lm.address.empty() && lm.address.front() == '[') {
-    lm.address = lm.address.substr(1, lm.address.size() - 2);
-  }
-  lm.port = c->rtp.port();
-  lm.sessionId = c->sdpSessionId;
-  lm.sessionVersion = 1;
+  const sdp::LocalMedia lm = localMedia(*c);
   std::string body;
   if (c->remoteOffer) {
     auto ans = sdp::makeAnswer(*c->remoteOffer, lm);
@@ -795,6 +800,7 @@ Result<void> SipProvider::answer(spi::RequestId id, spi::ProviderCallId callId,
   } else {
     body = sdp::serialize(sdp::makeOffer(lm));  // offer in the 2xx, answer in the ACK
   }
+  c->localSdp = body;
   sess::HeaderList hl;
   if (!uui.empty()) {
     hl.emplace_back("User-to-User", hdr::encodeUui(uui));
@@ -804,9 +810,77 @@ Result<void> SipProvider::answer(spi::RequestId id, spi::ProviderCallId callId,
     return LineErr::OperationFailed;
   }
   pending_[id] = c->id;
-  report(*c, CallState::Connected, 0);
+  report(*c, CallState::Connected, connectedmode::Active);
   complete(id, {});
   return {};
+}
+
+sdp::LocalMedia SipProvider::localMedia(const Call& c) const {
+  sdp::LocalMedia lm;
+  lm.address = localHost();
+  if (!lm.address.empty() && lm.address.front() == '[') {
+    lm.address = lm.address.substr(1, lm.address.size() - 2);
+  }
+  lm.port = c.rtp.port();
+  lm.sessionId = c.sdpSessionId;
+  lm.sessionVersion = c.sdpVersion;
+  return lm;
+}
+
+namespace {
+
+// RFC 3264 §8.4 and the legacy RFC 2543 form: the peer holds us when the audio stream we
+// would use is sendonly or inactive, or when it gives 0.0.0.0 as its address.
+bool offerHolds(const sdp::SessionDescription& offer) {
+  for (const sdp::MediaDescription& m : offer.media) {
+    if (m.media != "audio" || m.port == 0) {
+      continue;
+    }
+    const std::string& address =
+        m.connectionAddress.empty() ? offer.connectionAddress : m.connectionAddress;
+    return m.direction == sdp::Direction::SendOnly || m.direction == sdp::Direction::Inactive ||
+           address == "0.0.0.0";
+  }
+  return false;
+}
+
+}  // namespace
+
+sess::OfferAnswer SipProvider::onOffer(sess::SessionHandle s, const sess::OnOfferParam& p) {
+  Call* c = bySession(s);
+  if (c == nullptr || c->ended) {
+    return {};
+  }
+  if (p.offer.empty()) {
+    // An offerless re-INVITE: our 2xx offers what we have now, unchanged (same version).
+    return {200, c->localSdp};
+  }
+  auto offer = sdp::parse(p.offer);
+  if (!offer) {
+    return {488, {}};
+  }
+  sdp::LocalMedia lm = localMedia(*c);
+  auto answer = sdp::makeAnswer(*offer, lm);
+  if (!answer) {
+    return {488, {}};
+  }
+  std::string text = sdp::serialize(*answer);
+  if (text != c->localSdp) {
+    // §8: a description that differs from the last one we sent gets the next version.
+    lm.sessionVersion = ++c->sdpVersion;
+    answer->sessionVersion = lm.sessionVersion;
+    text = sdp::serialize(*answer);
+  }
+  c->localSdp = text;
+  const bool held = offerHolds(*offer);
+  if (held != c->remoteHold) {
+    c->remoteHold = held;
+    if (c->state == CallState::Connected) {
+      // Remote hold is CONNECTED with ACTIVEHELD (media spec §10.5); resume is ACTIVE.
+      report(*c, CallState::Connected, held ? connectedmode::ActiveHeld : connectedmode::Active);
+    }
+  }
+  return {200, std::move(text)};
 }
 
 void SipProvider::onConfirmed(sess::SessionHandle) {
@@ -1198,6 +1272,19 @@ SipStats SipProvider::sipStats() const {
   s.answered481 = ss.answered481;
   s.endedBy = ss.endedBy;
   return s;
+}
+
+std::vector<spi::ProviderLeak> SipProvider::leaks() const {
+  const SipStats s = sipStats();
+  const auto ts = sessions_->transactions().stats();
+  // Sessions and transactions that only linger for retransmissions end by their own timers;
+  // what is counted here would stay for ever.
+  return {{"sip-call", s.calls},
+          {"sip-pending-request", s.pendingRequests},
+          {"sip-session-unfinished", sessions_->unfinished()},
+          {"sip-transaction-without-timer", static_cast<std::size_t>(ts.withoutTimer)},
+          {"sip-out-of-dialog", s.outOfDialog},
+          {"rtp-port", s.rtpPorts}};
 }
 
 bool SipProvider::drained() const {

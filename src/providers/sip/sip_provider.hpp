@@ -19,6 +19,7 @@
 #include "providers/sip/cause/cause_map.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/sdp/rtp_ports.hpp"
+#include "sip/sdp/sdp.hpp"
 #include "sip/session/session_layer.hpp"
 #include "sip/transport/tcp_transport.hpp"
 #include "sip/transport/transport_layer.hpp"
@@ -104,6 +105,7 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
                     std::string_view uui) override;
   void closeCall(spi::ProviderCallId call) override;
   spi::ProviderStats stats() const override;
+  std::vector<spi::ProviderLeak> leaks() const override;
 
   /** Detailed counts for leak checks. */
   SipStats sipStats() const;
@@ -131,6 +133,8 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
   void onAnswered(tapi::sip::session::SessionHandle s,
                   const tapi::sip::message::SipMessage& response) override;
   void onConfirmed(tapi::sip::session::SessionHandle s) override;
+  tapi::sip::session::OfferAnswer onOffer(tapi::sip::session::SessionHandle s,
+                                          const tapi::sip::session::OnOfferParam& p) override;
   void onEnded(tapi::sip::session::SessionHandle s,
                const tapi::sip::session::EndInfo& end) override;
   std::optional<std::pair<std::string, std::string>> onChallenge(
@@ -145,6 +149,8 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
   void forget(Call& c);
   std::string contactFor(const Line& l, tapi::sip::transport::Protocol p) const;
   std::string localHost() const;
+  /** Our media as the next offer or answer describes it: address, RTP port, o= id and version. */
+  tapi::sip::sdp::LocalMedia localMedia(const Call& c) const;
   tapi::sip::transport::Protocol lineProtocol(const Line& l) const;
   void dropOnWire(Call& c, std::uint32_t mode, std::string_view uui);
   // Registration.

@@ -89,7 +89,7 @@ Result<Dialog> Dialog::asUac(const SipMessage& request, const SipMessage& respon
 }
 
 Result<Dialog> Dialog::asUas(const SipMessage& request, std::string localTag) {
-  if (request.contacts().empty()) {
+  if (request.contactIsWildcard()) {
     return fail(noDialog());
   }
   Dialog d;
@@ -98,7 +98,10 @@ Result<Dialog> Dialog::asUas(const SipMessage& request, std::string localTag) {
   d.localSeq_ = 0;
   d.localParty_ = withTag(request.to().text, d.id_.localTag);
   d.remoteParty_ = std::string(request.from().text);
-  d.remoteTarget_ = std::string(request.contacts().front().uri.text);
+  // An RFC 2543 client may send no Contact (RFC 4475 inv2543): its From URI is where it
+  // said it can be reached, as RFC 2543 had it (§12.1.1 needs a Contact only of RFC 3261 UAs).
+  d.remoteTarget_ = std::string(request.contacts().empty() ? request.from().uri.text
+                                                           : request.contacts().front().uri.text);
   for (const auto& r : request.recordRoutes()) {
     d.routeSet_.emplace_back(r.text);
   }

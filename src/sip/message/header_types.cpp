@@ -1,5 +1,10 @@
 #include "sip/message/header_types.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+
 #include <array>
 
 #include "sip/message/detail/chars.hpp"
@@ -113,6 +118,24 @@ bool validEscaped(std::string_view s, std::uint16_t cls) noexcept {
   return true;
 }
 
+/**
+ * The RFC 3261 / RFC 4291 IPv6address grammar (hex groups, one "::", an optional dotted
+ * IPv4 tail). RFC 5118 §4.10's "2001:db8:::192.0.2.1" is not one (RFC 5954).
+ */
+bool isIpv6Address(std::string_view a) noexcept {
+  char text[INET6_ADDRSTRLEN];
+  if (a.empty() || a.size() >= sizeof text)
+    return false;
+  for (char c : a) {
+    if (!isHex(c) && c != ':' && c != '.')
+      return false;
+  }
+  std::memcpy(text, a.data(), a.size());
+  text[a.size()] = '\0';
+  in6_addr out{};
+  return ::inet_pton(AF_INET6, text, &out) == 1;
+}
+
 /** Parse host[:port] at s[pos]; IPv6 references keep their brackets. */
 bool parseHostPort(std::string_view s, std::size_t& pos, bool allowLws, std::string_view* host,
                    std::optional<std::uint16_t>* port) noexcept {
@@ -121,16 +144,7 @@ bool parseHostPort(std::string_view s, std::size_t& pos, bool allowLws, std::str
     const std::size_t close = s.find(']', p);
     if (close == npos || close == p + 1)
       return false;
-    bool colon = false;
-    for (std::size_t i = p + 1; i < close; ++i) {
-      const char c = s[i];
-      if (c == ':') {
-        colon = true;
-      } else if (!isHex(c) && c != '.') {
-        return false;
-      }
-    }
-    if (!colon)
+    if (!isIpv6Address(s.substr(p + 1, close - p - 1)))
       return false;
     *host = s.substr(p, close + 1 - p);
     p = close + 1;

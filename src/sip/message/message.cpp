@@ -21,7 +21,8 @@ constexpr std::size_t npos = std::string_view::npos;
 /** Header fields indexed inside the message's single allocation; typical messages have 10-20. */
 constexpr std::size_t kInlineHeaders = 32;
 
-/** One header field of the index. raw is the whole line(s) with terminator; empty once rewritten. */
+/** One header field of the index. raw is the whole line(s) with terminator; empty once rewritten.
+ */
 struct HeaderEntry {
   std::string_view name;
   std::string_view value;
@@ -86,7 +87,8 @@ std::size_t lineEnd(std::string_view s, std::size_t pos) noexcept {
 /** The line [pos, nl) without a trailing CR. */
 std::string_view lineText(std::string_view s, std::size_t pos, std::size_t nl) noexcept {
   std::size_t e = nl;
-  if (e > pos && s[e - 1] == '\r') --e;
+  if (e > pos && s[e - 1] == '\r')
+    --e;
   return s.substr(pos, e - pos);
 }
 
@@ -101,11 +103,13 @@ const char* findLineSpecial(const char* p, const char* end) noexcept {
     const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)),
                                      _mm_cmpeq_epi8(v, nul));
     const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
-    if (mask != 0) return p + __builtin_ctz(mask);
+    if (mask != 0)
+      return p + __builtin_ctz(mask);
     p += 16;
   }
 #endif
-  while (p < end && *p != '\n' && *p != '\r' && *p != '\0') ++p;
+  while (p < end && *p != '\n' && *p != '\r' && *p != '\0')
+    ++p;
   return p;
 }
 
@@ -117,16 +121,50 @@ struct LineScan {
 };
 
 /**
- * Cut the line starting at @p pos. Lines end in CRLF or a lone LF. NUL, and CR other
- * than in CRLF, are refused here so that no later reader can mistake them for a line
- * break (header smuggling); other control bytes are passed to whoever reads the header.
+ * Quote state of a header line read left to right, so that an escaped NUL inside a
+ * quoted-string (RFC 3261 §25.1 quoted-pair, RFC 4475 intmeth) can be told from a bare one
+ * in one pass, however many of them the line holds.
+ */
+struct QuoteTracker {
+  const char* seen;  // everything before this has been classified
+  bool quoted = false;
+  bool escaped = false;  // the previous byte was the "\\" of a quoted-pair
+
+  /** Reads up to @p q (a NUL) and @return true if that NUL is escaped inside quotes. */
+  bool escapedNulAt(const char* q) noexcept {
+    for (; seen < q; ++seen) {
+      if (escaped) {
+        escaped = false;
+      } else if (quoted && *seen == '\\') {
+        escaped = true;
+      } else if (*seen == '"') {
+        quoted = !quoted;
+      }
+    }
+    const bool ok = escaped;
+    escaped = false;
+    seen = q + 1;
+    return ok;
+  }
+};
+
+/**
+ * Cut the line starting at @p pos. Lines end in CRLF or a lone LF. NUL (except escaped
+ * inside a quoted-string), and CR other than in CRLF, are refused here so that no later
+ * reader can mistake them for a line break (header smuggling); other control bytes are
+ * passed to whoever reads the header.
  */
 LineScan scanLine(std::string_view s, std::size_t pos) noexcept {
   LineScan r;
   const char* end = s.data() + s.size();
   const char* q = findLineSpecial(s.data() + pos, end);
+  QuoteTracker quotes{s.data() + pos};
+  while (q != end && *q == '\0' && quotes.escapedNulAt(q)) {
+    q = findLineSpecial(q + 1, end);
+  }
   r.text = s.substr(pos, static_cast<std::size_t>(q - (s.data() + pos)));
-  if (q == end) return r;
+  if (q == end)
+    return r;
   if (*q == '\n') {
     r.kind = LineScan::Kind::Line;
     r.next = static_cast<std::size_t>(q + 1 - s.data());
@@ -144,13 +182,17 @@ LineScan scanLine(std::string_view s, std::size_t pos) noexcept {
 bool isReasonPhraseOk(std::string_view r) noexcept {
   for (char c : r) {
     const auto uc = static_cast<unsigned char>(c);
-    if (uc < 0x20 && c != '\t') return false;
-    if (uc == 0x7f) return false;
+    if (uc < 0x20 && c != '\t')
+      return false;
+    if (uc == 0x7f)
+      return false;
   }
   return true;
 }
 
-Unexpected err(ParseError e) { return fail(make_error_code(e)); }
+Unexpected err(ParseError e) {
+  return fail(make_error_code(e));
+}
 
 }  // namespace
 
@@ -158,11 +200,11 @@ Unexpected err(ParseError e) { return fail(make_error_code(e)); }
 
 struct SipMessage::Impl {
   // Storage: the bytes (copied once) live right after this struct in the same block.
-  std::string_view bytes;       // everything received
-  std::size_t start = 0;        // after leading CRLF keep-alives
-  std::size_t end = 0;          // end of the message (body per Content-Length)
+  std::string_view bytes;         // everything received
+  std::size_t start = 0;          // after leading CRLF keep-alives
+  std::size_t end = 0;            // end of the message (body per Content-Length)
   std::string_view startLineRaw;  // with its terminator
-  std::string_view bodySource;  // everything after the blank line, or the owned body
+  std::string_view bodySource;    // everything after the blank line, or the owned body
   HeaderTable headers;
   std::forward_list<std::string> owned;  // text of changed headers/start line/body
   bool modified = false;
@@ -214,21 +256,26 @@ Result<void> SipMessage::Impl::parseStartLine(std::string_view line) {
   if (line.size() >= 4 && line.substr(0, 4) == "SIP/") {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
     const std::size_t sp = line.find(' ');
-    if (sp == npos) return err(ParseError::BadStartLine);
-    if (line.substr(0, sp) != "SIP/2.0") return err(ParseError::BadVersion);
+    if (sp == npos)
+      return err(ParseError::BadStartLine);
+    if (line.substr(0, sp) != "SIP/2.0")
+      return err(ParseError::BadVersion);
     const std::string_view code = line.substr(sp + 1, 3);
     if (code.size() != 3 || !detail::isDigit(code[0]) || !detail::isDigit(code[1]) ||
         !detail::isDigit(code[2])) {
       return err(ParseError::BadStatusCode);
     }
     const int st = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
-    if (st < 100 || st > 699) return err(ParseError::BadStatusCode);
+    if (st < 100 || st > 699)
+      return err(ParseError::BadStatusCode);
     std::string_view rest = line.substr(sp + 4);
     if (!rest.empty()) {
-      if (rest[0] != ' ') return err(ParseError::BadStatusCode);
+      if (rest[0] != ' ')
+        return err(ParseError::BadStatusCode);
       rest.remove_prefix(1);
     }
-    if (!isReasonPhraseOk(rest)) return err(ParseError::BadReasonPhrase);
+    if (!isReasonPhraseOk(rest))
+      return err(ParseError::BadReasonPhrase);
     request = false;
     status = st;
     reason = rest;
@@ -238,18 +285,25 @@ Result<void> SipMessage::Impl::parseStartLine(std::string_view line) {
   }
   // Request-Line = Method SP Request-URI SP SIP-Version (exactly single spaces).
   const std::size_t sp1 = line.find(' ');
-  if (sp1 == npos) return err(ParseError::BadStartLine);
+  if (sp1 == npos)
+    return err(ParseError::BadStartLine);
   const std::size_t sp2 = line.find(' ', sp1 + 1);
-  if (sp2 == npos) return err(ParseError::BadStartLine);
+  if (sp2 == npos)
+    return err(ParseError::BadStartLine);
   const std::string_view m = line.substr(0, sp1);
-  if (m.empty()) return err(ParseError::BadStartLine);
+  if (m.empty())
+    return err(ParseError::BadStartLine);
   for (char c : m) {
-    if (!isTokenChar(c)) return err(ParseError::BadMethod);
+    if (!isTokenChar(c))
+      return err(ParseError::BadMethod);
   }
   const std::string_view version = line.substr(sp2 + 1);
-  if (version.find(' ') != npos) return err(ParseError::BadRequestUri);
-  if (version.size() < 4 || version.substr(0, 4) != "SIP/") return err(ParseError::BadStartLine);
-  if (version != "SIP/2.0") return err(ParseError::BadVersion);
+  if (version.find(' ') != npos)
+    return err(ParseError::BadRequestUri);
+  if (version.size() < 4 || version.substr(0, 4) != "SIP/")
+    return err(ParseError::BadStartLine);
+  if (version != "SIP/2.0")
+    return err(ParseError::BadVersion);
   if (!detail::parseUriInto(line.substr(sp1 + 1, sp2 - sp1 - 1), requestUri)) {
     return err(ParseError::BadRequestUri);
   }
@@ -295,31 +349,38 @@ Result<void> SipMessage::Impl::index(const ParseLimits& limits) {
           haveVia = true;
           return ok;
         });
-        if (!balanced || !ok) return err(ParseError::BadVia);
+        if (!balanced || !ok)
+          return err(ParseError::BadVia);
         break;
       }
       case HeaderId::From:
       case HeaderId::To: {
         const bool isFrom = h.id == HeaderId::From;
         const ParseError e = isFrom ? ParseError::BadFrom : ParseError::BadTo;
-        if (isFrom ? haveFrom : haveTo) return err(e);
-        if (!detail::parseNameAddrInto(h.value, isFrom ? from : to)) return err(e);
+        if (isFrom ? haveFrom : haveTo)
+          return err(e);
+        if (!detail::parseNameAddrInto(h.value, isFrom ? from : to))
+          return err(e);
         (isFrom ? haveFrom : haveTo) = true;
         break;
       }
       case HeaderId::CallId: {
-        if (haveCallId || h.value.empty()) return err(ParseError::BadCallId);
+        if (haveCallId || h.value.empty())
+          return err(ParseError::BadCallId);
         for (char c : h.value) {
           const auto uc = static_cast<unsigned char>(c);
-          if (uc <= 0x20 || uc == 0x7f) return err(ParseError::BadCallId);
+          if (uc <= 0x20 || uc == 0x7f)
+            return err(ParseError::BadCallId);
         }
         callId = h.value;
         haveCallId = true;
         break;
       }
       case HeaderId::CSeq: {
-        if (haveCSeq) return err(ParseError::BadCSeq);
-        if (!detail::parseCSeqInto(h.value, cseq)) return err(ParseError::BadCSeq);
+        if (haveCSeq)
+          return err(ParseError::BadCSeq);
+        if (!detail::parseCSeqInto(h.value, cseq))
+          return err(ParseError::BadCSeq);
         haveCSeq = true;
         break;
       }
@@ -338,7 +399,8 @@ Result<void> SipMessage::Impl::index(const ParseLimits& limits) {
         }
         // RFC 7230-style tolerance would accept equal duplicates; SIP has no such rule,
         // but differing values can only be an attack on framing.
-        if (contentLength && *contentLength != cl) return err(ParseError::BadContentLength);
+        if (contentLength && *contentLength != cl)
+          return err(ParseError::BadContentLength);
         contentLength = cl;
         break;
       }
@@ -347,56 +409,102 @@ Result<void> SipMessage::Impl::index(const ParseLimits& limits) {
           contactWildcard = true;
           break;
         }
-        if (!validNameAddrList(h.value)) return err(ParseError::BadContact);
+        if (!validNameAddrList(h.value))
+          return err(ParseError::BadContact);
         break;
       }
       case HeaderId::Route:
-        if (!validNameAddrList(h.value)) return err(ParseError::BadRoute);
+        if (!validNameAddrList(h.value))
+          return err(ParseError::BadRoute);
         break;
       case HeaderId::RecordRoute:
         if (!validNameAddrList(h.value)) {
           return err(ParseError::BadRecordRoute);
         }
         break;
-      case HeaderId::ContentType: case HeaderId::Accept: case HeaderId::AcceptContact:
-      case HeaderId::AcceptEncoding: case HeaderId::AcceptLanguage: case HeaderId::AlertInfo:
-      case HeaderId::Allow: case HeaderId::AllowEvents: case HeaderId::AuthenticationInfo:
-      case HeaderId::Authorization: case HeaderId::CallInfo: case HeaderId::ContentDisposition:
-      case HeaderId::ContentEncoding: case HeaderId::ContentLanguage: case HeaderId::Date:
-      case HeaderId::ErrorInfo: case HeaderId::Event: case HeaderId::Expires:
-      case HeaderId::Identity: case HeaderId::IdentityInfo: case HeaderId::InReplyTo:
-      case HeaderId::MimeVersion: case HeaderId::MinExpires: case HeaderId::MinSe:
-      case HeaderId::Organization: case HeaderId::PAssertedIdentity:
-      case HeaderId::PPreferredIdentity: case HeaderId::Path: case HeaderId::Priority:
-      case HeaderId::Privacy: case HeaderId::ProxyAuthenticate:
-      case HeaderId::ProxyAuthorization: case HeaderId::ProxyRequire: case HeaderId::RAck:
-      case HeaderId::Reason: case HeaderId::ReferTo: case HeaderId::ReferredBy:
-      case HeaderId::RejectContact: case HeaderId::ReplyTo: case HeaderId::RequestDisposition:
-      case HeaderId::Require: case HeaderId::RetryAfter: case HeaderId::RSeq:
-      case HeaderId::Server: case HeaderId::ServiceRoute: case HeaderId::SessionExpires:
-      case HeaderId::Subject: case HeaderId::Supported: case HeaderId::Timestamp:
-      case HeaderId::Unsupported: case HeaderId::UserAgent: case HeaderId::UserToUser:
-      case HeaderId::Warning: case HeaderId::WwwAuthenticate: case HeaderId::Other:
+      case HeaderId::ContentType:
+      case HeaderId::Accept:
+      case HeaderId::AcceptContact:
+      case HeaderId::AcceptEncoding:
+      case HeaderId::AcceptLanguage:
+      case HeaderId::AlertInfo:
+      case HeaderId::Allow:
+      case HeaderId::AllowEvents:
+      case HeaderId::AuthenticationInfo:
+      case HeaderId::Authorization:
+      case HeaderId::CallInfo:
+      case HeaderId::ContentDisposition:
+      case HeaderId::ContentEncoding:
+      case HeaderId::ContentLanguage:
+      case HeaderId::Date:
+      case HeaderId::ErrorInfo:
+      case HeaderId::Event:
+      case HeaderId::Expires:
+      case HeaderId::Identity:
+      case HeaderId::IdentityInfo:
+      case HeaderId::InReplyTo:
+      case HeaderId::MimeVersion:
+      case HeaderId::MinExpires:
+      case HeaderId::MinSe:
+      case HeaderId::Organization:
+      case HeaderId::PAssertedIdentity:
+      case HeaderId::PPreferredIdentity:
+      case HeaderId::Path:
+      case HeaderId::Priority:
+      case HeaderId::Privacy:
+      case HeaderId::ProxyAuthenticate:
+      case HeaderId::ProxyAuthorization:
+      case HeaderId::ProxyRequire:
+      case HeaderId::RAck:
+      case HeaderId::Reason:
+      case HeaderId::ReferTo:
+      case HeaderId::ReferredBy:
+      case HeaderId::RejectContact:
+      case HeaderId::ReplyTo:
+      case HeaderId::RequestDisposition:
+      case HeaderId::Require:
+      case HeaderId::RetryAfter:
+      case HeaderId::RSeq:
+      case HeaderId::Server:
+      case HeaderId::ServiceRoute:
+      case HeaderId::SessionExpires:
+      case HeaderId::Subject:
+      case HeaderId::Supported:
+      case HeaderId::Timestamp:
+      case HeaderId::Unsupported:
+      case HeaderId::UserAgent:
+      case HeaderId::UserToUser:
+      case HeaderId::Warning:
+      case HeaderId::WwwAuthenticate:
+      case HeaderId::Other:
         // Not needed for routing: located only, typed by whoever asks.
         break;
     }
   }
-  if (!haveVia) return err(ParseError::MissingVia);
-  if (!haveFrom) return err(ParseError::MissingFrom);
-  if (!haveTo) return err(ParseError::MissingTo);
-  if (!haveCallId) return err(ParseError::MissingCallId);
-  if (!haveCSeq) return err(ParseError::MissingCSeq);
+  if (!haveVia)
+    return err(ParseError::MissingVia);
+  if (!haveFrom)
+    return err(ParseError::MissingFrom);
+  if (!haveTo)
+    return err(ParseError::MissingTo);
+  if (!haveCallId)
+    return err(ParseError::MissingCallId);
+  if (!haveCSeq)
+    return err(ParseError::MissingCSeq);
   if (request) {
-    if (cseq.methodName != methodName) return err(ParseError::CSeqMethodMismatch);
+    if (cseq.methodName != methodName)
+      return err(ParseError::CSeqMethodMismatch);
   } else {
     method = cseq.method;
     methodName = cseq.methodName;
   }
   if (contentLength) {
-    if (*contentLength > bodySource.size()) return err(ParseError::ContentLengthExceedsBody);
+    if (*contentLength > bodySource.size())
+      return err(ParseError::ContentLengthExceedsBody);
     body = bodySource.substr(0, *contentLength);
   } else {
-    if (limits.requireContentLength) return err(ParseError::MissingContentLength);
+    if (limits.requireContentLength)
+      return err(ParseError::MissingContentLength);
     body = bodySource;
   }
   return {};
@@ -405,17 +513,19 @@ Result<void> SipMessage::Impl::index(const ParseLimits& limits) {
 // ---- parse -----------------------------------------------------------------------------
 
 Result<SipMessage> parse(std::string_view in, const ParseLimits& limits) {
-  if (in.size() > limits.maxMessageSize) return err(ParseError::MessageTooLarge);
+  if (in.size() > limits.maxMessageSize)
+    return err(ParseError::MessageTooLarge);
   std::size_t start = 0;
-  while (start < in.size() && (in[start] == '\r' || in[start] == '\n')) ++start;
-  if (start == in.size()) return err(ParseError::Empty);
+  while (start < in.size() && (in[start] == '\r' || in[start] == '\n'))
+    ++start;
+  if (start == in.size())
+    return err(ParseError::Empty);
 
   // One allocation: Impl, then room for the first kInlineHeaders header fields, then the
   // bytes. Messages with more fields spill the index into a vector (a second allocation).
   const std::size_t maxEntries = std::min(kInlineHeaders, limits.maxHeaders + 1);
-  constexpr std::size_t kImplSize =
-      (sizeof(SipMessage::Impl) + alignof(HeaderEntry) - 1) / alignof(HeaderEntry) *
-      alignof(HeaderEntry);
+  constexpr std::size_t kImplSize = (sizeof(SipMessage::Impl) + alignof(HeaderEntry) - 1) /
+                                    alignof(HeaderEntry) * alignof(HeaderEntry);
   const std::size_t entriesSize = maxEntries * sizeof(HeaderEntry);
   void* block = ::operator new(kImplSize + entriesSize + in.size());
   auto* impl = new (block) SipMessage::Impl();
@@ -431,11 +541,15 @@ Result<SipMessage> parse(std::string_view in, const ParseLimits& limits) {
 
   // Start line.
   LineScan ls = scanLine(s, start);
-  if (ls.text.size() > limits.maxLineLength) return err(ParseError::LineTooLong);
-  if (ls.kind == LineScan::Kind::NoEnd) return err(ParseError::Incomplete);
-  if (ls.kind == LineScan::Kind::Forbidden) return err(ParseError::BadStartLine);
+  if (ls.text.size() > limits.maxLineLength)
+    return err(ParseError::LineTooLong);
+  if (ls.kind == LineScan::Kind::NoEnd)
+    return err(ParseError::Incomplete);
+  if (ls.kind == LineScan::Kind::Forbidden)
+    return err(ParseError::BadStartLine);
   impl->startLineRaw = s.substr(start, ls.next - start);
-  if (auto r = impl->parseStartLine(ls.text); !r) return fail(r.error());
+  if (auto r = impl->parseStartLine(ls.text); !r)
+    return fail(r.error());
 
   // Header lines, unfolding continuation lines into the previous field.
   std::size_t pos = ls.next;
@@ -445,21 +559,25 @@ Result<SipMessage> parse(std::string_view in, const ParseLimits& limits) {
   while (pos < s.size()) {
     ls = scanLine(s, pos);
     const std::string_view line = ls.text;
-    if (line.size() > limits.maxLineLength) return err(ParseError::LineTooLong);
-    if (ls.kind == LineScan::Kind::NoEnd) return err(ParseError::Incomplete);
-    if (ls.kind == LineScan::Kind::Forbidden) return err(ParseError::BadHeaderValue);
+    if (line.size() > limits.maxLineLength)
+      return err(ParseError::LineTooLong);
+    if (ls.kind == LineScan::Kind::NoEnd)
+      return err(ParseError::Incomplete);
+    if (ls.kind == LineScan::Kind::Forbidden)
+      return err(ParseError::BadHeaderValue);
     if (line.empty()) {
       pos = ls.next;
       sawBlank = true;
       break;
     }
     if (line[0] == ' ' || line[0] == '\t') {
-      if (current == nullptr) return err(ParseError::BadHeaderLine);
+      if (current == nullptr)
+        return err(ParseError::BadHeaderLine);
       const std::string_view trimmed = detail::trimLws(line);
       if (!trimmed.empty()) {
         const char* vbeg = current->value.empty() ? trimmed.data() : current->value.data();
-        current->value = std::string_view(vbeg, static_cast<std::size_t>(
-                                                    trimmed.data() + trimmed.size() - vbeg));
+        current->value = std::string_view(
+            vbeg, static_cast<std::size_t>(trimmed.data() + trimmed.size() - vbeg));
       }
       current->raw = std::string_view(
           current->raw.data(), static_cast<std::size_t>(s.data() + ls.next - current->raw.data()));
@@ -467,25 +585,33 @@ Result<SipMessage> parse(std::string_view in, const ParseLimits& limits) {
       continue;
     }
     std::size_t n = 0;
-    while (n < line.size() && isTokenChar(line[n])) ++n;
-    if (n == 0) return err(ParseError::BadHeaderLine);
+    while (n < line.size() && isTokenChar(line[n]))
+      ++n;
+    if (n == 0)
+      return err(ParseError::BadHeaderLine);
     std::size_t c = n;
-    while (c < line.size() && (line[c] == ' ' || line[c] == '\t')) ++c;
-    if (c >= line.size() || line[c] != ':') return err(ParseError::BadHeaderLine);
-    if (++count > limits.maxHeaders) return err(ParseError::TooManyHeaders);
+    while (c < line.size() && (line[c] == ' ' || line[c] == '\t'))
+      ++c;
+    if (c >= line.size() || line[c] != ':')
+      return err(ParseError::BadHeaderLine);
+    if (++count > limits.maxHeaders)
+      return err(ParseError::TooManyHeaders);
     HeaderEntry e;
     e.name = line.substr(0, n);
     e.value = detail::trimLws(line.substr(c + 1));
-    if (e.value.empty()) e.value = line.substr(line.size());
+    if (e.value.empty())
+      e.value = line.substr(line.size());
     e.raw = s.substr(pos, ls.next - pos);
     e.id = lookupHeader(e.name);
     impl->headers.push(e);
     current = &impl->headers[impl->headers.size() - 1];
     pos = ls.next;
   }
-  if (!sawBlank) return err(ParseError::Incomplete);
+  if (!sawBlank)
+    return err(ParseError::Incomplete);
   impl->bodySource = s.substr(pos);
-  if (auto r = impl->index(limits); !r) return fail(r.error());
+  if (auto r = impl->index(limits); !r)
+    return fail(r.error());
   impl->end = pos + impl->body.size();
   return msg;
 }
@@ -495,7 +621,8 @@ Result<SipMessage> parse(std::string_view in, const ParseLimits& limits) {
 FrameResult frameMessage(std::string_view stream, const ParseLimits& limits) {
   FrameResult r;
   std::size_t ka = 0;
-  while (ka < stream.size() && (stream[ka] == '\r' || stream[ka] == '\n')) ++ka;
+  while (ka < stream.size() && (stream[ka] == '\r' || stream[ka] == '\n'))
+    ++ka;
   if (ka > 0) {
     r.status = FrameStatus::KeepAlive;
     r.length = ka;
@@ -522,16 +649,20 @@ FrameResult frameMessage(std::string_view stream, const ParseLimits& limits) {
     }
     const std::string_view line = lineText(stream, pos, nl);
     pos = nl + 1;
-    if (line.empty()) break;
+    if (line.empty())
+      break;
     if (++lineNo > limits.maxHeaders + 1) {
       r.status = FrameStatus::Invalid;
       r.error = ParseError::TooManyHeaders;
       return r;
     }
-    if (lineNo == 1 || line[0] == ' ' || line[0] == '\t') continue;
+    if (lineNo == 1 || line[0] == ' ' || line[0] == '\t')
+      continue;
     const std::size_t colon = line.find(':');
-    if (colon == npos) continue;
-    if (lookupHeader(detail::trimLws(line.substr(0, colon))) != HeaderId::ContentLength) continue;
+    if (colon == npos)
+      continue;
+    if (lookupHeader(detail::trimLws(line.substr(0, colon))) != HeaderId::ContentLength)
+      continue;
     std::size_t v = 0;
     if (!detail::parseDecimal<std::size_t>(detail::trimLws(line.substr(colon + 1)),
                                            std::size_t{0xffffffffU}, &v)) {
@@ -551,7 +682,8 @@ FrameResult frameMessage(std::string_view stream, const ParseLimits& limits) {
     r.error = ParseError::MessageTooLarge;
     return r;
   }
-  if (stream.size() < pos + *cl) return r;
+  if (stream.size() < pos + *cl)
+    return r;
   r.status = FrameStatus::Complete;
   r.length = pos + *cl;
   return r;
@@ -579,35 +711,65 @@ SipMessage SipMessage::clone() const {
   return std::move(r).value();
 }
 
-bool SipMessage::isRequest() const noexcept { return impl_->request; }
-Method SipMessage::method() const noexcept { return impl_->method; }
-std::string_view SipMessage::methodName() const noexcept { return impl_->methodName; }
-const Uri& SipMessage::requestUri() const noexcept { return impl_->requestUri; }
-int SipMessage::statusCode() const noexcept { return impl_->status; }
-std::string_view SipMessage::reasonPhrase() const noexcept { return impl_->reason; }
-const Via& SipMessage::topVia() const noexcept { return impl_->topVia; }
-const NameAddr& SipMessage::from() const noexcept { return impl_->from; }
-const NameAddr& SipMessage::to() const noexcept { return impl_->to; }
-std::string_view SipMessage::callId() const noexcept { return impl_->callId; }
-const CSeq& SipMessage::cseq() const noexcept { return impl_->cseq; }
+bool SipMessage::isRequest() const noexcept {
+  return impl_->request;
+}
+Method SipMessage::method() const noexcept {
+  return impl_->method;
+}
+std::string_view SipMessage::methodName() const noexcept {
+  return impl_->methodName;
+}
+const Uri& SipMessage::requestUri() const noexcept {
+  return impl_->requestUri;
+}
+int SipMessage::statusCode() const noexcept {
+  return impl_->status;
+}
+std::string_view SipMessage::reasonPhrase() const noexcept {
+  return impl_->reason;
+}
+const Via& SipMessage::topVia() const noexcept {
+  return impl_->topVia;
+}
+const NameAddr& SipMessage::from() const noexcept {
+  return impl_->from;
+}
+const NameAddr& SipMessage::to() const noexcept {
+  return impl_->to;
+}
+std::string_view SipMessage::callId() const noexcept {
+  return impl_->callId;
+}
+const CSeq& SipMessage::cseq() const noexcept {
+  return impl_->cseq;
+}
 std::optional<std::uint32_t> SipMessage::maxForwards() const noexcept {
   return impl_->maxForwards;
 }
 std::optional<std::size_t> SipMessage::contentLength() const noexcept {
   return impl_->contentLength;
 }
-std::string_view SipMessage::body() const noexcept { return impl_->body; }
-bool SipMessage::contactIsWildcard() const noexcept { return impl_->contactWildcard; }
-bool SipMessage::modified() const noexcept { return impl_->modified; }
+std::string_view SipMessage::body() const noexcept {
+  return impl_->body;
+}
+bool SipMessage::contactIsWildcard() const noexcept {
+  return impl_->contactWildcard;
+}
+bool SipMessage::modified() const noexcept {
+  return impl_->modified;
+}
 
 const std::vector<Via>& SipMessage::vias() const {
   if (!impl_->vias) {
     std::vector<Via> out;
     for (const HeaderEntry& h : impl_->headers) {
-      if (h.id != HeaderId::Via) continue;
+      if (h.id != HeaderId::Via)
+        continue;
       splitValues(h.value, [&](std::string_view elem) {
         auto v = parseVia(elem);
-        if (v) out.push_back(*v);  // validated by index(); cannot fail here
+        if (v)
+          out.push_back(*v);  // validated by index(); cannot fail here
         return true;
       });
     }
@@ -620,11 +782,14 @@ namespace {
 std::vector<NameAddr> collectNameAddrs(const HeaderTable& headers, HeaderId id, ParseError e) {
   std::vector<NameAddr> out;
   for (const HeaderEntry& h : headers) {
-    if (h.id != id) continue;
-    if (id == HeaderId::Contact && h.value == "*") continue;
+    if (h.id != id)
+      continue;
+    if (id == HeaderId::Contact && h.value == "*")
+      continue;
     splitValues(h.value, [&](std::string_view elem) {
       auto na = parseNameAddr(elem, e);
-      if (na) out.push_back(*na);
+      if (na)
+        out.push_back(*na);
       return true;
     });
   }
@@ -656,7 +821,8 @@ const std::vector<NameAddr>& SipMessage::recordRoutes() const {
 
 namespace {
 bool nameMatches(const HeaderEntry& h, HeaderId id, std::string_view name) noexcept {
-  if (id != HeaderId::Other) return h.id == id;
+  if (id != HeaderId::Other)
+    return h.id == id;
   return h.id == HeaderId::Other && detail::iequals(h.name, name);
 }
 }  // namespace
@@ -664,15 +830,18 @@ bool nameMatches(const HeaderEntry& h, HeaderId id, std::string_view name) noexc
 std::optional<std::string_view> SipMessage::header(std::string_view name) const {
   const HeaderId id = lookupHeader(name);
   for (const HeaderEntry& h : impl_->headers) {
-    if (nameMatches(h, id, name)) return h.value;
+    if (nameMatches(h, id, name))
+      return h.value;
   }
   return std::nullopt;
 }
 
 std::optional<std::string_view> SipMessage::header(HeaderId id) const {
-  if (id == HeaderId::Other) return std::nullopt;
+  if (id == HeaderId::Other)
+    return std::nullopt;
   for (const HeaderEntry& h : impl_->headers) {
-    if (h.id == id) return h.value;
+    if (h.id == id)
+      return h.value;
   }
   return std::nullopt;
 }
@@ -681,17 +850,21 @@ std::vector<std::string_view> SipMessage::headerValues(std::string_view name) co
   const HeaderId id = lookupHeader(name);
   std::vector<std::string_view> out;
   for (const HeaderEntry& h : impl_->headers) {
-    if (!nameMatches(h, id, name)) continue;
+    if (!nameMatches(h, id, name))
+      continue;
     const bool ok = splitValues(h.value, [&](std::string_view elem) {
       out.push_back(elem);
       return true;
     });
-    if (!ok && !h.value.empty()) out.push_back(h.value);  // unsplittable: keep whole
+    if (!ok && !h.value.empty())
+      out.push_back(h.value);  // unsplittable: keep whole
   }
   return out;
 }
 
-std::size_t SipMessage::headerCount() const noexcept { return impl_->headers.size(); }
+std::size_t SipMessage::headerCount() const noexcept {
+  return impl_->headers.size();
+}
 
 HeaderField SipMessage::headerAt(std::size_t i) const noexcept {
   const HeaderEntry& h = impl_->headers[i];
@@ -703,16 +876,19 @@ HeaderField SipMessage::headerAt(std::size_t i) const noexcept {
 namespace {
 
 bool validHeaderName(std::string_view name) noexcept {
-  if (name.empty()) return false;
+  if (name.empty())
+    return false;
   for (char c : name) {
-    if (!isTokenChar(c)) return false;
+    if (!isTokenChar(c))
+      return false;
   }
   return true;
 }
 
 bool validNewValue(std::string_view v) noexcept {
   for (char c : v) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
+    if (c == '\r' || c == '\n' || c == '\0')
+      return false;
   }
   return true;
 }
@@ -720,35 +896,81 @@ bool validNewValue(std::string_view v) noexcept {
 /** The ParseError a bad value of a routing header should report. */
 ParseError errorFor(HeaderId id) noexcept {
   switch (id) {
-    case HeaderId::Via: return ParseError::BadVia;
-    case HeaderId::From: return ParseError::BadFrom;
-    case HeaderId::To: return ParseError::BadTo;
-    case HeaderId::CallId: return ParseError::BadCallId;
-    case HeaderId::CSeq: return ParseError::BadCSeq;
-    case HeaderId::MaxForwards: return ParseError::BadMaxForwards;
-    case HeaderId::ContentLength: return ParseError::BadContentLength;
-    case HeaderId::Contact: return ParseError::BadContact;
-    case HeaderId::Route: return ParseError::BadRoute;
-    case HeaderId::RecordRoute: return ParseError::BadRecordRoute;
-    case HeaderId::ContentType: case HeaderId::Accept: case HeaderId::AcceptContact:
-    case HeaderId::AcceptEncoding: case HeaderId::AcceptLanguage: case HeaderId::AlertInfo:
-    case HeaderId::Allow: case HeaderId::AllowEvents: case HeaderId::AuthenticationInfo:
-    case HeaderId::Authorization: case HeaderId::CallInfo: case HeaderId::ContentDisposition:
-    case HeaderId::ContentEncoding: case HeaderId::ContentLanguage: case HeaderId::Date:
-    case HeaderId::ErrorInfo: case HeaderId::Event: case HeaderId::Expires:
-    case HeaderId::Identity: case HeaderId::IdentityInfo: case HeaderId::InReplyTo:
-    case HeaderId::MimeVersion: case HeaderId::MinExpires: case HeaderId::MinSe:
-    case HeaderId::Organization: case HeaderId::PAssertedIdentity:
-    case HeaderId::PPreferredIdentity: case HeaderId::Path: case HeaderId::Priority:
-    case HeaderId::Privacy: case HeaderId::ProxyAuthenticate:
-    case HeaderId::ProxyAuthorization: case HeaderId::ProxyRequire: case HeaderId::RAck:
-    case HeaderId::Reason: case HeaderId::ReferTo: case HeaderId::ReferredBy:
-    case HeaderId::RejectContact: case HeaderId::ReplyTo: case HeaderId::RequestDisposition:
-    case HeaderId::Require: case HeaderId::RetryAfter: case HeaderId::RSeq:
-    case HeaderId::Server: case HeaderId::ServiceRoute: case HeaderId::SessionExpires:
-    case HeaderId::Subject: case HeaderId::Supported: case HeaderId::Timestamp:
-    case HeaderId::Unsupported: case HeaderId::UserAgent: case HeaderId::UserToUser:
-    case HeaderId::Warning: case HeaderId::WwwAuthenticate: case HeaderId::Other:
+    case HeaderId::Via:
+      return ParseError::BadVia;
+    case HeaderId::From:
+      return ParseError::BadFrom;
+    case HeaderId::To:
+      return ParseError::BadTo;
+    case HeaderId::CallId:
+      return ParseError::BadCallId;
+    case HeaderId::CSeq:
+      return ParseError::BadCSeq;
+    case HeaderId::MaxForwards:
+      return ParseError::BadMaxForwards;
+    case HeaderId::ContentLength:
+      return ParseError::BadContentLength;
+    case HeaderId::Contact:
+      return ParseError::BadContact;
+    case HeaderId::Route:
+      return ParseError::BadRoute;
+    case HeaderId::RecordRoute:
+      return ParseError::BadRecordRoute;
+    case HeaderId::ContentType:
+    case HeaderId::Accept:
+    case HeaderId::AcceptContact:
+    case HeaderId::AcceptEncoding:
+    case HeaderId::AcceptLanguage:
+    case HeaderId::AlertInfo:
+    case HeaderId::Allow:
+    case HeaderId::AllowEvents:
+    case HeaderId::AuthenticationInfo:
+    case HeaderId::Authorization:
+    case HeaderId::CallInfo:
+    case HeaderId::ContentDisposition:
+    case HeaderId::ContentEncoding:
+    case HeaderId::ContentLanguage:
+    case HeaderId::Date:
+    case HeaderId::ErrorInfo:
+    case HeaderId::Event:
+    case HeaderId::Expires:
+    case HeaderId::Identity:
+    case HeaderId::IdentityInfo:
+    case HeaderId::InReplyTo:
+    case HeaderId::MimeVersion:
+    case HeaderId::MinExpires:
+    case HeaderId::MinSe:
+    case HeaderId::Organization:
+    case HeaderId::PAssertedIdentity:
+    case HeaderId::PPreferredIdentity:
+    case HeaderId::Path:
+    case HeaderId::Priority:
+    case HeaderId::Privacy:
+    case HeaderId::ProxyAuthenticate:
+    case HeaderId::ProxyAuthorization:
+    case HeaderId::ProxyRequire:
+    case HeaderId::RAck:
+    case HeaderId::Reason:
+    case HeaderId::ReferTo:
+    case HeaderId::ReferredBy:
+    case HeaderId::RejectContact:
+    case HeaderId::ReplyTo:
+    case HeaderId::RequestDisposition:
+    case HeaderId::Require:
+    case HeaderId::RetryAfter:
+    case HeaderId::RSeq:
+    case HeaderId::Server:
+    case HeaderId::ServiceRoute:
+    case HeaderId::SessionExpires:
+    case HeaderId::Subject:
+    case HeaderId::Supported:
+    case HeaderId::Timestamp:
+    case HeaderId::Unsupported:
+    case HeaderId::UserAgent:
+    case HeaderId::UserToUser:
+    case HeaderId::Warning:
+    case HeaderId::WwwAuthenticate:
+    case HeaderId::Other:
       return ParseError::BadHeaderValue;
   }
   return ParseError::BadHeaderValue;
@@ -794,9 +1016,11 @@ Result<void> applyChange(SipMessage::Impl& impl, HeaderTable& headers, Fn&& chan
 namespace {
 Result<HeaderEntry> makeEntry(SipMessage::Impl& impl, std::string_view name,
                               std::string_view value) {
-  if (!validHeaderName(name)) return err(ParseError::BadHeaderLine);
+  if (!validHeaderName(name))
+    return err(ParseError::BadHeaderLine);
   const HeaderId id = lookupHeader(name);
-  if (!validNewValue(value)) return err(errorFor(id));
+  if (!validNewValue(value))
+    return err(errorFor(id));
   HeaderEntry e;
   e.id = id;
   e.name = id == HeaderId::Other ? impl.own(std::string(name)) : canonicalName(id);
@@ -807,7 +1031,8 @@ Result<HeaderEntry> makeEntry(SipMessage::Impl& impl, std::string_view name,
 
 Result<void> SipMessage::prependHeader(std::string_view name, std::string_view value) {
   auto e = makeEntry(*impl_, name, value);
-  if (!e) return fail(e.error());
+  if (!e)
+    return fail(e.error());
   const HeaderEntry entry = *e;
   return detail_impl::applyChange(*impl_, impl_->headers, [&](std::vector<HeaderEntry>& v) {
     auto it = std::find_if(v.begin(), v.end(), [&](const HeaderEntry& h) {
@@ -819,7 +1044,8 @@ Result<void> SipMessage::prependHeader(std::string_view name, std::string_view v
 
 Result<void> SipMessage::addHeader(std::string_view name, std::string_view value) {
   auto e = makeEntry(*impl_, name, value);
-  if (!e) return fail(e.error());
+  if (!e)
+    return fail(e.error());
   const HeaderEntry entry = *e;
   return detail_impl::applyChange(*impl_, impl_->headers,
                                   [&](std::vector<HeaderEntry>& v) { v.push_back(entry); });
@@ -827,12 +1053,12 @@ Result<void> SipMessage::addHeader(std::string_view name, std::string_view value
 
 Result<void> SipMessage::replaceHeader(std::string_view name, std::string_view value) {
   auto e = makeEntry(*impl_, name, value);
-  if (!e) return fail(e.error());
+  if (!e)
+    return fail(e.error());
   const HeaderEntry entry = *e;
   return detail_impl::applyChange(*impl_, impl_->headers, [&](std::vector<HeaderEntry>& v) {
-    auto first = std::find_if(v.begin(), v.end(), [&](const HeaderEntry& h) {
-      return nameMatches(h, entry.id, name);
-    });
+    auto first = std::find_if(v.begin(), v.end(),
+                              [&](const HeaderEntry& h) { return nameMatches(h, entry.id, name); });
     if (first == v.end()) {
       v.push_back(entry);
       return;
@@ -846,12 +1072,15 @@ Result<void> SipMessage::replaceHeader(std::string_view name, std::string_view v
 
 std::size_t SipMessage::removeHeader(std::string_view name) {
   const HeaderId id = lookupHeader(name);
-  if (isMandatory(id)) return 0;
+  if (isMandatory(id))
+    return 0;
   std::size_t n = 0;
   for (const HeaderEntry& h : impl_->headers) {
-    if (nameMatches(h, id, name)) ++n;
+    if (nameMatches(h, id, name))
+      ++n;
   }
-  if (n == 0) return 0;
+  if (n == 0)
+    return 0;
   auto r = detail_impl::applyChange(*impl_, impl_->headers, [&](std::vector<HeaderEntry>& v) {
     v.erase(std::remove_if(v.begin(), v.end(),
                            [&](const HeaderEntry& h) { return nameMatches(h, id, name); }),
@@ -863,14 +1092,17 @@ std::size_t SipMessage::removeHeader(std::string_view name) {
 bool SipMessage::removeTopVia() {
   std::size_t viaCount = 0;
   for (const HeaderEntry& h : impl_->headers) {
-    if (h.id != HeaderId::Via) continue;
+    if (h.id != HeaderId::Via)
+      continue;
     splitValues(h.value, [&](std::string_view) {
       ++viaCount;
       return viaCount < 2;
     });
-    if (viaCount >= 2) break;
+    if (viaCount >= 2)
+      break;
   }
-  if (viaCount < 2) return false;
+  if (viaCount < 2)
+    return false;
   auto r = detail_impl::applyChange(*impl_, impl_->headers, [&](std::vector<HeaderEntry>& v) {
     auto it = std::find_if(v.begin(), v.end(),
                            [](const HeaderEntry& h) { return h.id == HeaderId::Via; });
@@ -887,12 +1119,15 @@ bool SipMessage::removeTopVia() {
 
 Result<void> SipMessage::setTopViaParam(std::string_view name,
                                         std::optional<std::string_view> value) {
-  if (!validHeaderName(name)) return err(ParseError::BadVia);
+  if (!validHeaderName(name))
+    return err(ParseError::BadVia);
   if (value) {
     for (char c : *value) {
-      if (!detail::isParamChar(c)) return err(ParseError::BadVia);
+      if (!detail::isParamChar(c))
+        return err(ParseError::BadVia);
     }
-    if (value->empty()) return err(ParseError::BadVia);
+    if (value->empty())
+      return err(ParseError::BadVia);
   }
   const Via& top = impl_->topVia;
   // Rebuild the first Via element: the first occurrence of the parameter is replaced in
@@ -915,9 +1150,11 @@ Result<void> SipMessage::setTopViaParam(std::string_view name,
   std::size_t cursor = 0;
   bool written = false;
   for (const Param& prm : top.params) {
-    if (!detail::iequals(prm.name, name)) continue;
+    if (!detail::iequals(prm.name, name))
+      continue;
     auto b = static_cast<std::size_t>(prm.name.data() - elem.data());
-    while (b > paramsOff && elem[b] != ';') --b;  // back to the ';' that opens it
+    while (b > paramsOff && elem[b] != ';')
+      --b;  // back to the ';' that opens it
     const std::string_view last = prm.hasValue ? prm.value : prm.name;
     newElem.append(elem.substr(cursor, b - cursor));
     if (!written) {
@@ -927,7 +1164,8 @@ Result<void> SipMessage::setTopViaParam(std::string_view name,
     cursor = static_cast<std::size_t>(last.data() + last.size() - elem.data());
   }
   newElem.append(elem.substr(cursor, paramsEnd - cursor));
-  if (!written) appendParam();
+  if (!written)
+    appendParam();
   newElem.append(elem.substr(paramsEnd));
 
   auto vit = std::find_if(impl_->headers.begin(), impl_->headers.end(),
@@ -947,13 +1185,16 @@ Result<void> SipMessage::setTopViaParam(std::string_view name,
 }
 
 Result<void> SipMessage::setRequestUri(std::string_view uri) {
-  if (!impl_->request) return err(ParseError::BadStartLine);
-  if (!validNewValue(uri)) return err(ParseError::BadRequestUri);
+  if (!impl_->request)
+    return err(ParseError::BadStartLine);
+  if (!validNewValue(uri))
+    return err(ParseError::BadRequestUri);
   std::string line;
   line.append(impl_->methodName).append(" ").append(uri).append(" SIP/2.0");
   const std::string_view stored = impl_->own(std::move(line));
   auto u = parseUri(stored.substr(impl_->methodName.size() + 1, uri.size()));
-  if (!u) return err(ParseError::BadRequestUri);
+  if (!u)
+    return err(ParseError::BadRequestUri);
   impl_->methodName = stored.substr(0, impl_->methodName.size());
   impl_->requestUri = *u;
   impl_->startLineRaw = stored;
@@ -981,7 +1222,8 @@ std::string_view SipMessage::raw() const noexcept {
 }
 
 std::string SipMessage::serialize() const {
-  if (!impl_->modified) return std::string(raw());
+  if (!impl_->modified)
+    return std::string(raw());
   std::size_t size = impl_->startLineRaw.size() + 2 + impl_->body.size() + 2;
   for (const HeaderEntry& h : impl_->headers) {
     size += h.raw.empty() ? h.name.size() + h.value.size() + 4 : h.raw.size();
@@ -989,7 +1231,8 @@ std::string SipMessage::serialize() const {
   std::string out;
   out.reserve(size);
   out.append(impl_->startLineRaw);
-  if (impl_->startLineDirty) out.append("\r\n");
+  if (impl_->startLineDirty)
+    out.append("\r\n");
   for (const HeaderEntry& h : impl_->headers) {
     if (!h.raw.empty()) {
       out.append(h.raw);

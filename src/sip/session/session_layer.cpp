@@ -1,6 +1,9 @@
 #include "sip/session/session_layer.hpp"
 
 #include <algorithm>
+#include <cctype>
+
+#include <spdlog/spdlog.h>
 
 #include "sip/dialog/target.hpp"
 #include "sip/headers/session_timer.hpp"
@@ -173,7 +176,46 @@ struct Session {
   bool weRefresh = false;
   std::size_t liveTx = 0;
   std::vector<std::string> preRoutes;  // UAC: preloaded Route for the initial INVITE
+  // Whether the dialog's Contact and Record-Route may send our in-dialog requests anywhere:
+  // yes for our own INVITEs (their answers had to match our branch) and for INVITEs from a
+  // trusted peer (SessionConfig::trustedPeers); else only to the INVITE's source address
+  // (docs/security.md).
+  bool trustTargets = true;
+  bool redirectLogged = false;
 };
+
+namespace {
+
+// §12.1.1: a response that creates a dialog (1xx with a To tag, 2xx) carries every
+// Record-Route of the request, in order, so the caller builds the same route set we did.
+void copyRecordRoute(const SipMessage& request, SipMessage& response) {
+  for (std::size_t i = 0; i < request.headerCount(); ++i) {
+    const message::HeaderField h = request.headerAt(i);
+    if (h.id == message::HeaderId::RecordRoute) {
+      (void)response.addHeader("Record-Route", h.value);
+    }
+  }
+}
+
+// A body we can take as an offer: Content-Type application/sdp (any case, any parameters);
+// a body without Content-Type is taken as SDP, as the initial INVITE's check does.
+bool bodyIsSdp(const SipMessage& m) {
+  const auto ct = m.header("Content-Type");
+  if (!ct) {
+    return true;
+  }
+  std::string_view type = ct->substr(0, ct->find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) {
+    type.remove_suffix(1);
+  }
+  constexpr std::string_view kSdp = "application/sdp";
+  return type.size() == kSdp.size() &&
+         std::equal(type.begin(), type.end(), kSdp.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
+}  // namespace
 
 SessionBox::SessionBox(std::unique_ptr<Session> s) : session(std::move(s)) {}
 SessionBox::~SessionBox() = default;
@@ -330,6 +372,7 @@ SessionStats SessionLayer::stats() const {
   });
   st.outOfDialog = outOfDialog_.size();
   st.answered481 = answered481_;
+  st.redirectedTargets = redirectedTargets_;
   st.createdTotal = created_;
   st.endedBy = endedBy_;
   return st;
@@ -439,11 +482,7 @@ void SessionLayer::sendAck(Session& s, const SipMessage& response) {
   if (!ack) {
     return;
   }
-  auto target = dialog::targetForUri(s.dlg->nextHopUri(), s.protocol);
-  if (!target) {
-    return;
-  }
-  (void)transactions_.sendStateless(std::move(*ack), *target);
+  (void)transactions_.sendStateless(std::move(*ack), inDialogTarget(s, *s.dlg));
 }
 
 void SessionLayer::sendCancel(Session& s) {
@@ -473,6 +512,31 @@ void SessionLayer::onCancelGiveUp(SessionHandle h) {
     e.weCancelled = true;
     end(*s, e);
   }
+}
+
+transport::Target SessionLayer::inDialogTarget(Session& s, const dialog::Dialog& d) {
+  if (s.role == Role::Uas && transport::isReliable(s.arrival.protocol) &&
+      s.arrival.transport != nullptr && s.arrival.transport->isOpen(s.arrival.connection) &&
+      d.routeSet().empty()) {
+    // Reuse the caller's connection (its Contact port may not listen: RFC 5923 style).
+    return transport::Target{s.protocol, s.arrival.source};
+  }
+  // Where the peer is known to be: the INVITE's source (UAS) or its first hop (UAC).
+  const transport::Endpoint& peer = s.role == Role::Uas ? s.arrival.source : s.target.endpoint;
+  auto target = dialog::targetForUri(d.nextHopUri(), s.protocol);
+  if (target && (s.trustTargets || target->endpoint.address == peer.address)) {
+    return *target;
+  }
+  // An untrusted peer's Contact or Record-Route names another host (or one we cannot
+  // resolve): a forged INVITE must not make us send to third parties, so the request goes
+  // to the address the INVITE came from, its Request-URI and Route unchanged.
+  ++redirectedTargets_;
+  if (!s.redirectLogged) {
+    s.redirectLogged = true;
+    spdlog::warn("sip session {}: next hop {} is not the peer's address; sending to {}", s.callId,
+                 d.nextHopUri(), peer.address.to_string());
+  }
+  return transport::Target{s.protocol, peer};
 }
 
 void SessionLayer::onInviteResponse(Session& s, const transaction::ResponseParam& p) {
@@ -510,10 +574,10 @@ void SessionLayer::onInviteResponse(Session& s, const transaction::ResponseParam
       if (other) {
         auto ack = other->makeAck(r.cseq().number);
         auto bye = other->makeRequest("BYE");
-        auto target = dialog::targetForUri(other->nextHopUri(), s.protocol);
-        if (ack && bye && target) {
-          (void)transactions_.sendStateless(std::move(*ack), *target);
-          if (auto tx = transactions_.sendRequest(std::move(*bye), *target)) {
+        const transport::Target target = inDialogTarget(s, *other);
+        if (ack && bye) {
+          (void)transactions_.sendStateless(std::move(*ack), target);
+          if (auto tx = transactions_.sendRequest(std::move(*bye), target)) {
             track(s, *tx);
           }
         }
@@ -592,6 +656,7 @@ Result<void> SessionLayer::provisional(SessionHandle h, int status, const Header
   if (!r) {
     return fail(r.error());
   }
+  copyRecordRoute(*s->invite, *r);
   (void)r->addHeader("Contact",
                      s->contact.empty()
                          ? std::string("<") + std::string(s->invite->requestUri().text) + ">"
@@ -615,6 +680,7 @@ Result<void> SessionLayer::answer(SessionHandle h, std::string sdp, std::string 
   if (!r) {
     return fail(r.error());
   }
+  copyRecordRoute(*s->invite, *r);
   s->contact = std::move(contact);
   s->dlg->setLocalContact(s->contact);
   (void)r->addHeader("Contact", s->contact);
@@ -740,17 +806,7 @@ void SessionLayer::sendBye(Session& s, const HeaderList& headers) {
   if (!bye) {
     return;
   }
-  auto target = dialog::targetForUri(s.dlg->nextHopUri(), s.protocol);
-  if (!target) {
-    return;
-  }
-  if (s.role == Role::Uas && transport::isReliable(s.arrival.protocol) &&
-      s.arrival.transport != nullptr && s.arrival.transport->isOpen(s.arrival.connection) &&
-      s.dlg->routeSet().empty()) {
-    // Reuse the caller's connection (its Contact port may not listen: RFC 5923 style).
-    target->endpoint = s.arrival.source;
-  }
-  if (auto tx = transactions_.sendRequest(std::move(*bye), *target)) {
+  if (auto tx = transactions_.sendRequest(std::move(*bye), inDialogTarget(s, *s.dlg))) {
     track(s, *tx);
   }
 }
@@ -870,16 +926,10 @@ void SessionLayer::onSessionRefresh(SessionHandle h) {
                 {"Allow", std::string(kAllow)}};
   auto reinvite =
       s->dlg->makeRequest("INVITE", hl, s->localSdp, s->localSdp.empty() ? "" : "application/sdp");
-  auto target = dialog::targetForUri(s->dlg->nextHopUri(), s->protocol);
-  if (!reinvite || !target) {
+  if (!reinvite) {
     return;
   }
-  if (s->role == Role::Uas && transport::isReliable(s->arrival.protocol) &&
-      s->arrival.transport != nullptr && s->arrival.transport->isOpen(s->arrival.connection) &&
-      s->dlg->routeSet().empty()) {
-    target->endpoint = s->arrival.source;
-  }
-  if (auto tx = transactions_.sendRequest(std::move(*reinvite), *target)) {
+  if (auto tx = transactions_.sendRequest(std::move(*reinvite), inDialogTarget(*s, *s->dlg))) {
     track(*s, *tx);
     s->refreshInFlight = true;
     s->refreshTx = *tx;
@@ -985,8 +1035,9 @@ void SessionLayer::onResponse(const transaction::ResponseParam& p) {
 }
 
 void SessionLayer::respondTo(const transaction::RequestParam& p, int status,
-                             std::string_view reason, const HeaderList& headers) {
-  auto r = message::makeResponse(p.request, status, reason);
+                             std::string_view reason, const HeaderList& headers,
+                             std::string_view toTag) {
+  auto r = message::makeResponse(p.request, status, reason, toTag);
   if (!r) {
     return;
   }
@@ -1004,6 +1055,14 @@ void SessionLayer::respondTo(const transaction::RequestParam& p, int status,
 void SessionLayer::onRequest(const transaction::RequestParam& p) {
   const SipMessage& m = p.request;
   const Method method = m.method();
+  if (!m.requestUri().isSip()) {
+    // §8.2.2.1: a Request-URI scheme we do not understand (RFC 4475 unkscm, novelsc); never
+    // routed by To instead. An ACK gets no response.
+    if (method != Method::Ack) {
+      respondTo(p, 416);
+    }
+    return;
+  }
   if (method == Method::Cancel) {
     onCancelRequest(p);
     return;
@@ -1083,8 +1142,7 @@ void SessionLayer::onNewInvite(const transaction::RequestParam& p) {
     respondTo(p, 420, {}, {{"Unsupported", unsupported}});
     return;
   }
-  if (auto ct = m.header("Content-Type");
-      !m.body().empty() && ct && ct->substr(0, 15) != "application/sdp") {
+  if (!m.body().empty() && !bodyIsSdp(m)) {
     respondTo(p, 415, {}, {{"Accept", "application/sdp"}});
     return;
   }
@@ -1097,7 +1155,7 @@ void SessionLayer::onNewInvite(const transaction::RequestParam& p) {
   std::string tag = message::randomToken();
   auto d = dialog::Dialog::asUas(m, tag);
   if (!d) {
-    respondTo(p, 400, "Missing Contact");
+    respondTo(p, 400, "Bad Contact");
     return;
   }
   auto tx = transactions_.createServer(m, p.arrival);
@@ -1116,6 +1174,8 @@ void SessionLayer::onNewInvite(const transaction::RequestParam& p) {
   s.dlg = std::move(*d);
   s.invite = m.clone();
   s.arrival = p.arrival;
+  s.trustTargets = std::find(config_.trustedPeers.begin(), config_.trustedPeers.end(),
+                             p.arrival.source.address) != config_.trustedPeers.end();
   s.inviteTx = *tx;
   ++created_;
   track(s, *tx);
@@ -1133,7 +1193,8 @@ void SessionLayer::onCancelRequest(const transaction::RequestParam& p) {
     respondTo(p, 481);
     return;
   }
-  respondTo(p, 200);
+  // §9.2: the 200 to a CANCEL carries the To tag of our responses to the INVITE.
+  respondTo(p, 200, {}, {}, s->localTag);
   if (s->state != SessionState::Offered) {
     return;  // final response already sent: the CANCEL has no effect (§9.2)
   }
@@ -1198,6 +1259,10 @@ void SessionLayer::onInDialogRequest(Session& s, const transaction::RequestParam
         respondTo(p, 491);  // glare with our own refresh (RFC 3261 §14.2)
         return;
       }
+      std::string body;
+      if (!answerOffer(s, p, body)) {
+        return;  // refused: the session goes on as it was, target and timers unchanged
+      }
       s.dlg->refreshTarget(m);
       HeaderList hl{{"Contact", s.contact}, {"Allow", std::string(kAllow)}, {"Supported", "timer"}};
       if (auto se = parseSessionExpires(m); se && config_.sessionExpires.count() > 0) {
@@ -1215,8 +1280,8 @@ void SessionLayer::onInDialogRequest(Session& s, const transaction::RequestParam
       for (const auto& [name, value] : hl) {
         (void)r->addHeader(name, value);
       }
-      if (!s.localSdp.empty()) {
-        r->setBody(s.localSdp, "application/sdp");
+      if (!body.empty()) {
+        r->setBody(body, "application/sdp");
       }
       if (auto tx = transactions_.createServer(m, p.arrival)) {
         (void)transactions_.respond(*tx, std::move(*r));
@@ -1229,6 +1294,10 @@ void SessionLayer::onInDialogRequest(Session& s, const transaction::RequestParam
     case Method::Update:
     case Method::Options:
     case Method::Info: {
+      std::string body;
+      if (m.method() == Method::Update && !m.body().empty() && !answerOffer(s, p, body)) {
+        return;
+      }
       HeaderList hl;
       if (m.method() == Method::Update && s.interval.count() > 0) {
         hl.emplace_back("Session-Expires", std::to_string(s.interval.count()) +
@@ -1237,7 +1306,20 @@ void SessionLayer::onInDialogRequest(Session& s, const transaction::RequestParam
           startSessionTimer(s, m, false);
         }
       }
-      respondTo(p, 200, {}, hl);
+      if (body.empty()) {
+        respondTo(p, 200, {}, hl);
+        return;
+      }
+      if (auto r = message::makeResponse(m, 200, {}, s.localTag)) {
+        for (const auto& [name, value] : hl) {
+          (void)r->addHeader(name, value);
+        }
+        (void)r->addHeader("Contact", s.contact);
+        r->setBody(body, "application/sdp");
+        if (auto tx = transactions_.createServer(m, p.arrival)) {
+          (void)transactions_.respond(*tx, std::move(*r));
+        }
+      }
       return;
     }
     case Method::Ack:
@@ -1254,6 +1336,28 @@ void SessionLayer::onInDialogRequest(Session& s, const transaction::RequestParam
       respondTo(p, 501, {}, {{"Allow", std::string(kAllow)}});
       return;
   }
+}
+
+bool SessionLayer::answerOffer(Session& s, const transaction::RequestParam& p, std::string& body) {
+  const SipMessage& m = p.request;
+  std::string_view offer;
+  if (!m.body().empty()) {
+    if (!bodyIsSdp(m)) {
+      respondTo(p, 415, {}, {{"Accept", "application/sdp"}});
+      return false;
+    }
+    offer = m.body();
+  }
+  OfferAnswer a = observer_.onOffer(s.self, OnOfferParam{m, offer});
+  if (a.status < 200 || a.status > 299) {
+    respondTo(p, a.status >= 300 && a.status <= 699 ? a.status : 488);
+    return false;
+  }
+  if (!a.sdp.empty()) {
+    s.localSdp = std::move(a.sdp);  // what later refreshes offer again (RFC 3264 §8)
+  }
+  body = s.localSdp;
+  return true;
 }
 
 void SessionLayer::onAck(const transaction::AckParam& p) {
@@ -1323,6 +1427,15 @@ void SessionLayer::onTerminated(const transaction::TerminatedParam& p) {
                                                                        : EndKind::Timeout);
     e.ringingSeen = s->ringingSeen;
     e.weCancelled = s->weCancelled;
+    end(*s, e);
+    return;
+  }
+  // Our answer to an offered INVITE can no longer be sent (its route failed): nothing can
+  // answer the INVITE any more either, so the session ends with the transport error.
+  if (p.transaction == s->inviteTx && s->role == Role::Uas && s->state == SessionState::Offered &&
+      p.reason == transaction::EndReason::TransportError) {
+    EndInfo e;
+    e.kind = EndKind::TransportError;
     end(*s, e);
     return;
   }

@@ -101,6 +101,12 @@ struct SessionConfig {
   std::chrono::seconds minSessionExpires{90};
   /** The value of User-Agent / Server. */
   std::string userAgent = "OpenTAPI";
+  /**
+   * Peers (proxies, PBXs) whose INVITEs' Contact and Record-Route we follow wherever they
+   * point. A dialog from any other address gets its in-dialog requests at that address only
+   * (the send policy in docs/security.md).
+   */
+  std::vector<boost::asio::ip::address> trustedPeers;
 };
 
 /** Live counts of the session layer (all zero when nothing is left). */
@@ -110,9 +116,26 @@ struct SessionStats {
   std::size_t timers = 0;         ///< timers armed by sessions
   std::size_t outOfDialog = 0;    ///< out-of-dialog client requests awaiting their answer
   std::uint64_t answered481 = 0;  ///< requests for dialogs we do not know
+  /** In-dialog requests sent to the peer's known address instead of an unknown next hop. */
+  std::uint64_t redirectedTargets = 0;
   std::uint64_t createdTotal = 0;
   /** Sessions ended, by EndKind (cumulative): how calls end under load, at a glance. */
   std::array<std::uint64_t, 10> endedBy{};
+};
+
+/** A new offer inside a confirmed dialog: a re-INVITE or an UPDATE (RFC 3264 §8, RFC 3311). */
+struct OnOfferParam {
+  const message::SipMessage& request;  ///< the re-INVITE or UPDATE
+  /** The offered SDP; empty for a re-INVITE without a body (our 2xx then carries an offer). */
+  std::string_view offer;
+};
+
+/** What the observer answers to an in-dialog offer. */
+struct OfferAnswer {
+  /** 200 to accept; 488 (or another 4xx-6xx) to refuse and keep the session as it was. */
+  int status = 200;
+  /** The SDP answer (or, for an empty offer, our offer) going on the 200. */
+  std::string sdp;
 };
 
 /** The provider's side. Called on the loop thread. */
@@ -133,6 +156,17 @@ class SessionObserver {
   virtual void onConfirmed(SessionHandle s) = 0;
   /** The session ended; exactly once. */
   virtual void onEnded(SessionHandle s, const EndInfo& end) = 0;
+  /**
+   * The peer made a new offer in the dialog (hold, resume, a new address). The answer must
+   * follow it (mirrored direction, the same m= lines, o= version bumped when our description
+   * changes, RFC 3264 §8). Must not call back into the layer. The default answers with the
+   * session's current description, which is right only for offers that change nothing.
+   */
+  virtual OfferAnswer onOffer(SessionHandle s, const OnOfferParam& p) {
+    (void)s;
+    (void)p;
+    return {};
+  }
   /**
    * Our INVITE was challenged (401/407). @return the header (name, value) that answers the
    * challenge, or nullopt to give up (the session then ends with the 401/407).
@@ -244,7 +278,11 @@ class SessionLayer final : public transaction::TransactionUser {
   void onInDialogRequest(Session& s, const transaction::RequestParam& p);
   void onCancelRequest(const transaction::RequestParam& p);
   void respondTo(const transaction::RequestParam& p, int status, std::string_view reason = {},
-                 const HeaderList& headers = {});
+                 const HeaderList& headers = {}, std::string_view toTag = {});
+  /** Where an in-dialog request of `d` goes: its next hop if that is a known peer address. */
+  transport::Target inDialogTarget(Session& s, const dialog::Dialog& d);
+  /** Asks the observer for the answer to an in-dialog offer; false if it refused (answered). */
+  bool answerOffer(Session& s, const transaction::RequestParam& p, std::string& body);
   // Timer handlers.
   void onRetransmit2xx(SessionHandle h);
   void onAckTimeout(SessionHandle h);
@@ -263,6 +301,7 @@ class SessionLayer final : public transaction::TransactionUser {
       byInvite_;  // UAS: Call-ID + From tag + CSeq -> session
   std::unordered_map<std::uint64_t, ResponseCallback> outOfDialog_;
   std::uint64_t answered481_ = 0;
+  std::uint64_t redirectedTargets_ = 0;
   std::uint64_t created_ = 0;
   std::array<std::uint64_t, 10> endedBy_{};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

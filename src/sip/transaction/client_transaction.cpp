@@ -58,11 +58,11 @@ bool InviteClientTransaction::allowed(State from, State to) noexcept {
 void InviteClientTransaction::transitionTo(State next) {
   if (!allowed(state_, next)) {
     ++layer_.mutableStats().rejectedTransitions;
-    spdlog::error("sip tsx InviteClient {}: refused {} -> {}", key_, toString(state_),
+    spdlog::error("sip tsx InviteClient {}: refused {} -> {}", logKey(), toString(state_),
                   toString(next));
     return;
   }
-  spdlog::debug("sip tsx InviteClient {}: {} -> {}", key_, toString(state_), toString(next));
+  spdlog::debug("sip tsx InviteClient {}: {} -> {}", logKey(), toString(state_), toString(next));
   state_ = next;
 }
 
@@ -197,7 +197,7 @@ void InviteClientTransaction::onResponseBeforeFinal(const Event& e) {
 void InviteClientTransaction::sendAck(const message::SipMessage& response) {
   auto ack = buildAckForFailure(request_, response);
   if (!ack) {
-    spdlog::warn("sip tsx InviteClient {}: cannot build ACK: {}", key_, ack.error().message());
+    spdlog::warn("sip tsx InviteClient {}: cannot build ACK: {}", logKey(), ack.error().message());
     return;
   }
   ack_ = ack->serialize();
@@ -304,11 +304,11 @@ bool NonInviteClientTransaction::allowed(State from, State to) noexcept {
 void NonInviteClientTransaction::transitionTo(State next) {
   if (!allowed(state_, next)) {
     ++layer_.mutableStats().rejectedTransitions;
-    spdlog::error("sip tsx NonInviteClient {}: refused {} -> {}", key_, toString(state_),
+    spdlog::error("sip tsx NonInviteClient {}: refused {} -> {}", logKey(), toString(state_),
                   toString(next));
     return;
   }
-  spdlog::debug("sip tsx NonInviteClient {}: {} -> {}", key_, toString(state_), toString(next));
+  spdlog::debug("sip tsx NonInviteClient {}: {} -> {}", logKey(), toString(state_), toString(next));
   state_ = next;
 }
 

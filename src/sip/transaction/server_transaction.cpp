@@ -8,16 +8,22 @@ namespace tapi::sip::transaction {
 
 namespace {
 
-std::error_code wrongState() { return std::make_error_code(std::errc::operation_not_permitted); }
-std::error_code badResponse() { return std::make_error_code(std::errc::invalid_argument); }
+std::error_code wrongState() {
+  return std::make_error_code(std::errc::operation_not_permitted);
+}
+std::error_code badResponse() {
+  return std::make_error_code(std::errc::invalid_argument);
+}
 
 }  // namespace
 
 // ===== INVITE server ======================================================================
 
-InviteServerTransaction::InviteServerTransaction(TransactionLayer& layer, message::SipMessage request,
+InviteServerTransaction::InviteServerTransaction(TransactionLayer& layer,
+                                                 message::SipMessage request,
                                                  transport::Arrival arrival)
-    : Transaction(layer, TransactionKind::InviteServer, std::move(request), transport::isReliable(arrival.protocol)),
+    : Transaction(layer, TransactionKind::InviteServer, std::move(request),
+                  transport::isReliable(arrival.protocol)),
       arrival_(arrival) {}
 
 std::string_view InviteServerTransaction::toString(State s) noexcept {
@@ -59,10 +65,11 @@ bool InviteServerTransaction::allowed(State from, State to) noexcept {
 void InviteServerTransaction::transitionTo(State next) {
   if (!allowed(state_, next)) {
     ++layer_.mutableStats().rejectedTransitions;
-    spdlog::error("sip tsx InviteServer {}: refused {} -> {}", key_, toString(state_), toString(next));
+    spdlog::error("sip tsx InviteServer {}: refused {} -> {}", logKey(), toString(state_),
+                  toString(next));
     return;
   }
-  spdlog::debug("sip tsx InviteServer {}: {} -> {}", key_, toString(state_), toString(next));
+  spdlog::debug("sip tsx InviteServer {}: {} -> {}", logKey(), toString(state_), toString(next));
   state_ = next;
 }
 
@@ -82,7 +89,8 @@ void InviteServerTransaction::onRetransmit(const transport::Arrival& arrival) {
   onEvent(Event{EventKind::Retransmit, nullptr, &arrival, TimerName::G, {}, nullptr});
 }
 
-void InviteServerTransaction::onAck(const message::SipMessage& ack, const transport::Arrival& arrival) {
+void InviteServerTransaction::onAck(const message::SipMessage& ack,
+                                    const transport::Arrival& arrival) {
   onEvent(Event{EventKind::Ack, &ack, &arrival, TimerName::G, {}, nullptr});
 }
 
@@ -92,6 +100,9 @@ Result<void> InviteServerTransaction::onTuResponse(message::SipMessage response)
   }
   auto route = layer_.transport().routeResponse(request_.topVia(), arrival_);
   if (!route) {
+    // §18.2.2: a response that cannot be sent is a transport error for the transaction,
+    // which ends it; otherwise it would wait for ever with no timer running.
+    onTransportError(route.error());
     return fail(route.error());
   }
   route_ = *route;
@@ -282,9 +293,11 @@ void InviteServerTransaction::handleInTerminated(const Event& e) {
 
 // ===== non-INVITE server ==================================================================
 
-NonInviteServerTransaction::NonInviteServerTransaction(TransactionLayer& layer, message::SipMessage request,
+NonInviteServerTransaction::NonInviteServerTransaction(TransactionLayer& layer,
+                                                       message::SipMessage request,
                                                        transport::Arrival arrival)
-    : Transaction(layer, TransactionKind::NonInviteServer, std::move(request), transport::isReliable(arrival.protocol)),
+    : Transaction(layer, TransactionKind::NonInviteServer, std::move(request),
+                  transport::isReliable(arrival.protocol)),
       arrival_(arrival) {}
 
 std::string_view NonInviteServerTransaction::toString(State s) noexcept {
@@ -309,8 +322,8 @@ bool NonInviteServerTransaction::allowed(State from, State to) noexcept {
   // RFC 3261 figure 8; Completed -> Terminated directly covers Timer J = 0 (reliable).
   static constexpr Arrow kArrows[] = {
       {State::Trying, State::Proceeding},     {State::Trying, State::Completed},
-      {State::Proceeding, State::Completed},  {State::Proceeding, State::Terminated},
-      {State::Completed, State::Terminated},
+      {State::Trying, State::Terminated},     {State::Proceeding, State::Completed},
+      {State::Proceeding, State::Terminated}, {State::Completed, State::Terminated},
   };
   for (const Arrow& a : kArrows) {
     if (a.from == from && a.to == to) {
@@ -323,10 +336,11 @@ bool NonInviteServerTransaction::allowed(State from, State to) noexcept {
 void NonInviteServerTransaction::transitionTo(State next) {
   if (!allowed(state_, next)) {
     ++layer_.mutableStats().rejectedTransitions;
-    spdlog::error("sip tsx NonInviteServer {}: refused {} -> {}", key_, toString(state_), toString(next));
+    spdlog::error("sip tsx NonInviteServer {}: refused {} -> {}", logKey(), toString(state_),
+                  toString(next));
     return;
   }
-  spdlog::debug("sip tsx NonInviteServer {}: {} -> {}", key_, toString(state_), toString(next));
+  spdlog::debug("sip tsx NonInviteServer {}: {} -> {}", logKey(), toString(state_), toString(next));
   state_ = next;
 }
 
@@ -340,6 +354,9 @@ Result<void> NonInviteServerTransaction::onTuResponse(message::SipMessage respon
   }
   auto route = layer_.transport().routeResponse(request_.topVia(), arrival_);
   if (!route) {
+    // §18.2.2: a response that cannot be sent is a transport error for the transaction,
+    // which ends it; otherwise it would wait for ever with no timer running.
+    onTransportError(route.error());
     return fail(route.error());
   }
   route_ = *route;
@@ -348,7 +365,9 @@ Result<void> NonInviteServerTransaction::onTuResponse(message::SipMessage respon
   return outcome;
 }
 
-void NonInviteServerTransaction::onTimer(TimerName t) { onEvent(Event{EventKind::Timer, nullptr, t, {}, nullptr}); }
+void NonInviteServerTransaction::onTimer(TimerName t) {
+  onEvent(Event{EventKind::Timer, nullptr, t, {}, nullptr});
+}
 
 void NonInviteServerTransaction::onTransportError(std::error_code ec) {
   onEvent(Event{EventKind::TransportError, nullptr, TimerName::J, ec, nullptr});
@@ -404,8 +423,13 @@ void NonInviteServerTransaction::handleInTrying(const Event& e) {
     case EventKind::Timer:
       return;
     case EventKind::TransportError:
+      // Figure 8 has no such arrow: nothing of ours was on the wire. The only source is a
+      // response of the TU that could not be routed, and a transaction with no timer left
+      // would never end, so it ends here.
       reportTransportError(e.error);
-      return;  // figure 8 has no such arrow from Trying: nothing was sent by us yet
+      transitionTo(State::Terminated);
+      finish(EndReason::TransportError);
+      return;
   }
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "base/event_loop.hpp"
 #include "sip/message/message.hpp"
 #include "sip/transaction/transaction_types.hpp"
@@ -17,11 +19,21 @@ namespace tapi::sip::transaction {
 
 class TransactionLayer;
 
+/**
+ * A transaction key as one log token: the key separates its parts with line feeds (they can
+ * appear in none of them), which the log shows as spaces so that every event stays on one
+ * line. Formatted only when the log line is written.
+ */
+struct LogKey {
+  std::string_view key;
+};
+
 /** Base of the four state machines. Loop thread only; owned by the TransactionLayer. */
 class Transaction {
  public:
   /** @param reliable whether the transport is reliable (no retransmission, zero linger timers). */
-  Transaction(TransactionLayer& layer, TransactionKind kind, message::SipMessage request, bool reliable);
+  Transaction(TransactionLayer& layer, TransactionKind kind, message::SipMessage request,
+              bool reliable);
   virtual ~Transaction();
 
   Transaction(const Transaction&) = delete;
@@ -33,6 +45,8 @@ class Transaction {
   const message::SipMessage& request() const { return request_; }
   /** The key it is registered under in the layer's matching table. */
   const std::string& key() const { return key_; }
+  /** The key for log lines (see LogKey). */
+  LogKey logKey() const { return LogKey{key_}; }
   /** Whether the current state is Terminated. */
   virtual bool terminated() const = 0;
   /** The current state's name. */
@@ -53,7 +67,8 @@ class Transaction {
   /** @endcond */
 
  protected:
-  /** Arms `t` to fire after `after` (replacing an armed one). Zero duration is not allowed: callers handle "0 on reliable" by acting at once. */
+  /** Arms `t` to fire after `after` (replacing an armed one). Zero duration is not allowed: callers
+   * handle "0 on reliable" by acting at once. */
   void startTimer(TimerName t, base::Duration after);
   void stopTimer(TimerName t);
   void stopAllTimers();
@@ -67,7 +82,8 @@ class Transaction {
   /** Sends other bytes on route_ without keeping them (e.g. the ACK). */
   void sendOnce(std::string bytes);
 
-  /** Ends the transaction: timers stopped, TU told, memory released later. Call once, on entering Terminated. */
+  /** Ends the transaction: timers stopped, TU told, memory released later. Call once, on entering
+   * Terminated. */
   void finish(EndReason reason);
   /** Tells the TU a send failed. */
   void reportTransportError(std::error_code ec);
@@ -89,3 +105,15 @@ class Transaction {
 };
 
 }  // namespace tapi::sip::transaction
+
+template <>
+struct fmt::formatter<tapi::sip::transaction::LogKey> : fmt::formatter<std::string_view> {
+  template <typename Context>
+  auto format(const tapi::sip::transaction::LogKey& k, Context& ctx) const {
+    auto out = ctx.out();
+    for (char c : k.key) {
+      *out++ = c == '\n' ? ' ' : c;
+    }
+    return out;
+  }
+};

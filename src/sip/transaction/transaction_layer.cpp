@@ -191,8 +191,13 @@ const message::SipMessage* TransactionLayer::request(TransactionHandle h) const 
 TransactionStats TransactionLayer::stats() const {
   TransactionStats s = stats_;
   s.timersPending = 0;
-  table_.forEach(
-      [&](TransactionHandle, const TransactionBox& b) { s.timersPending += b.tx->timersArmed(); });
+  table_.forEach([&](TransactionHandle, const TransactionBox& b) {
+    const std::size_t armed = b.tx->timersArmed();
+    s.timersPending += armed;
+    s.withoutTimer += armed == 0 ? 1 : 0;
+  });
+  // Terminated ones waiting to be reaped have no timers either, and go at the end of the turn.
+  s.withoutTimer -= std::min<std::uint64_t>(s.withoutTimer, doomed_.size());
   return s;
 }
 

@@ -89,7 +89,7 @@ using TransactionHandle = base::Handle<TransactionBox>;
 
 /** TransactionUser::onResponse. */
 struct ResponseParam {
-  TransactionHandle transaction;              ///< the client transaction (invalid: stray)
+  TransactionHandle transaction;  ///< the client transaction (invalid: stray)
   const message::SipMessage& response;
   const transport::Arrival& arrival;
 };
@@ -125,13 +125,20 @@ struct TerminatedParam {
 struct TransactionStats {
   std::array<std::uint64_t, kKindCount> live{};     ///< transactions not yet destroyed
   std::array<std::uint64_t, kKindCount> created{};  ///< ever created
-  std::uint64_t timersPending = 0;    ///< timers armed by live transactions
-  std::uint64_t retransmissions = 0;  ///< requests/responses re-sent (timers and absorbed retransmits)
-  std::uint64_t absorbed = 0;         ///< retransmitted requests/responses swallowed
-  std::uint64_t strayResponses = 0;   ///< responses matching no client transaction
-  std::uint64_t unmatchedRequests = 0;  ///< requests handed to the TU without a transaction
-  std::uint64_t timeouts = 0;         ///< transactions ended by Timer B, F or H
-  std::uint64_t transportErrors = 0;  ///< failed sends
+  std::uint64_t timersPending = 0;                  ///< timers armed by live transactions
+  /**
+   * Live transactions with no timer armed: an INVITE server transaction waiting for its
+   * final answer from the TU, or one that nothing would ever end (a leak: the shutdown
+   * leak report lists it).
+   */
+  std::uint64_t withoutTimer = 0;
+  std::uint64_t retransmissions =
+      0;                       ///< requests/responses re-sent (timers and absorbed retransmits)
+  std::uint64_t absorbed = 0;  ///< retransmitted requests/responses swallowed
+  std::uint64_t strayResponses = 0;       ///< responses matching no client transaction
+  std::uint64_t unmatchedRequests = 0;    ///< requests handed to the TU without a transaction
+  std::uint64_t timeouts = 0;             ///< transactions ended by Timer B, F or H
+  std::uint64_t transportErrors = 0;      ///< failed sends
   std::uint64_t rejectedTransitions = 0;  ///< transitions the tables refused (a bug if not 0)
   std::uint64_t refusedOverLimit = 0;     ///< creations refused by TimerConfig::maxTransactions
 

@@ -35,15 +35,20 @@ bool sameHost(std::string_view ours, std::string_view theirs) {
     return false;
   }
   for (std::size_t i = 0; i < ours.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(ours[i])) != std::tolower(static_cast<unsigned char>(theirs[i]))) {
+    if (std::tolower(static_cast<unsigned char>(ours[i])) !=
+        std::tolower(static_cast<unsigned char>(theirs[i]))) {
       return false;
     }
   }
   return true;
 }
 
-std::error_code noRoute() { return std::make_error_code(std::errc::host_unreachable); }
-std::error_code noTransport() { return std::make_error_code(std::errc::address_family_not_supported); }
+std::error_code noRoute() {
+  return std::make_error_code(std::errc::host_unreachable);
+}
+std::error_code noTransport() {
+  return std::make_error_code(std::errc::address_family_not_supported);
+}
 
 }  // namespace
 
@@ -63,13 +68,16 @@ std::string_view toString(LayerDrop d) noexcept {
   return "?";
 }
 
-Result<std::pair<Protocol, Destination>> responseDestination(const message::Via& via, const Arrival& arrival) {
-  Protocol proto = arrival.protocol;
-  // The Via says what the client used; the arrival protocol is the fallback for odd tokens.
-  (void)parseProtocol(via.transport, &proto);
+Result<std::pair<Protocol, Destination>> responseDestination(const message::Via& via,
+                                                             const Arrival& arrival) {
+  // The response goes back on the transport the request came on, whatever the Via's
+  // transport token says: a Via naming a transport we do not serve (TLS, SCTP, a made-up
+  // token) describes no other path back, and a transaction must always be able to answer.
+  const Protocol proto = arrival.protocol;
   const std::uint16_t sentByPort = via.port.value_or(defaultPort(proto));
   if (isReliable(proto)) {
-    if (arrival.transport != nullptr && arrival.connection != 0 && arrival.transport->isOpen(arrival.connection)) {
+    if (arrival.transport != nullptr && arrival.connection != 0 &&
+        arrival.transport->isOpen(arrival.connection)) {
       return std::make_pair(proto, Destination{arrival.source, arrival.connection});
     }
     // The connection is gone: open a new one to received (else sent-by), sent-by port.
@@ -79,13 +87,8 @@ Result<std::pair<Protocol, Destination>> responseDestination(const message::Via&
     }
     return std::make_pair(proto, Destination{Endpoint{*host, sentByPort}, 0});
   }
-  if (!via.maddr.empty()) {
-    const auto host = toAddress(via.maddr);
-    if (!host) {
-      return fail(noRoute());
-    }
-    return std::make_pair(proto, Destination{Endpoint{*host, via.port.value_or(5060)}, 0});
-  }
+  // maddr is ignored (§18.2.2 multicast): honouring it lets a forged request aim our
+  // responses at a third party (docs/security.md). Responses go to where the request came from.
   const auto host = toAddress(via.received.empty() ? via.host : via.received);
   if (!host) {
     return fail(noRoute());
@@ -139,9 +142,11 @@ void TransportLayer::removeTransport(Transport& transport) {
                     transports_.end());
 }
 
-const TransportLayer::Entry* TransportLayer::pick(Protocol protocol, const boost::asio::ip::address& dest) const {
+const TransportLayer::Entry* TransportLayer::pick(Protocol protocol,
+                                                  const boost::asio::ip::address& dest) const {
   for (const Entry& e : transports_) {
-    if (e.transport->protocol() == protocol && e.transport->localEndpoint().address.is_v6() == dest.is_v6()) {
+    if (e.transport->protocol() == protocol &&
+        e.transport->localEndpoint().address.is_v6() == dest.is_v6()) {
       return &e;
     }
   }
@@ -184,7 +189,8 @@ Result<Route> TransportLayer::prepareRequest(message::SipMessage& request, const
   return Route{e->transport, Destination{target.endpoint, 0}};
 }
 
-Result<Route> TransportLayer::routeResponse(const message::Via& requestTopVia, const Arrival& arrival) {
+Result<Route> TransportLayer::routeResponse(const message::Via& requestTopVia,
+                                            const Arrival& arrival) {
   auto dest = responseDestination(requestTopVia, arrival);
   if (!dest) {
     count(LayerDrop::NoRouteForResponse);
@@ -208,8 +214,8 @@ void TransportLayer::send(const Route& route, std::string bytes, SendDone done) 
   route.transport->send(route.destination, std::move(bytes), std::move(done));
 }
 
-Result<void> TransportLayer::sendStateless(const message::SipMessage& response, const Arrival& arrival,
-                                           SendDone done) {
+Result<void> TransportLayer::sendStateless(const message::SipMessage& response,
+                                           const Arrival& arrival, SendDone done) {
   auto route = routeResponse(response.topVia(), arrival);
   if (!route) {
     return fail(route.error());
@@ -232,7 +238,8 @@ void TransportLayer::onPacket(Transport& from, ReceivedPacket&& packet) {
         // Nothing parsed reliably enough to route by Via: answer where it came from.
         ++stats_.answered400;
         ++stats_.parse.answered400;
-        from.send(Destination{packet.source, packet.connection}, std::move(decision.response), nullptr);
+        from.send(Destination{packet.source, packet.connection}, std::move(decision.response),
+                  nullptr);
         return;
       case message::BadInputAction::Drop:
         ++stats_.parse.dropped;
@@ -255,10 +262,11 @@ void TransportLayer::onPacket(Transport& from, ReceivedPacket&& packet) {
     Protocol proto = packet.protocol;
     const bool knownProto = parseProtocol(via.transport, &proto);
     const std::uint16_t port = via.port.value_or(defaultPort(proto));
-    const bool ours = knownProto && std::any_of(transports_.begin(), transports_.end(), [&](const Entry& e) {
-                        return e.transport->protocol() == proto && e.transport->localEndpoint().port == port &&
-                               sameHost(sentByHost(e), via.host);
-                      });
+    const bool ours =
+        knownProto && std::any_of(transports_.begin(), transports_.end(), [&](const Entry& e) {
+          return e.transport->protocol() == proto && e.transport->localEndpoint().port == port &&
+                 sameHost(sentByHost(e), via.host);
+        });
     if (!ours) {
       count(LayerDrop::ResponseViaMismatch);
       return;

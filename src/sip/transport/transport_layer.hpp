@@ -70,22 +70,23 @@ struct TransportLayerStats {
   std::uint64_t receivedAdded = 0;  ///< requests stamped with received=
   std::uint64_t rportFilled = 0;    ///< requests whose rport got its value
   std::array<std::uint64_t, static_cast<std::size_t>(LayerDrop::Count_)> drops{};
-  message::ParseStats parse;        ///< parse failures by reason
+  message::ParseStats parse;  ///< parse failures by reason
 
   std::uint64_t dropped(LayerDrop d) const { return drops[static_cast<std::size_t>(d)]; }
 };
 
 /**
  * Where a response to a request with top Via `via`, received as `arrival`, must go
- * (RFC 3261 §18.2.2, RFC 3581 §4):
+ * (RFC 3261 §18.2.2, RFC 3581 §4), always over the arrival's protocol (the Via's transport
+ * token is not trusted to name another path back, and maddr is ignored: docs/security.md):
  * - reliable: the connection it came on if still open, else received (or sent-by) and the
  *   sent-by port (default 5060/5061);
- * - maddr present: the maddr address, sent-by port (default 5060);
  * - unreliable: received (or sent-by) and rport if it has a value, else the sent-by port
  *   (default 5060).
  * @return the protocol and destination, or an error when the address is not an IP literal.
  */
-Result<std::pair<Protocol, Destination>> responseDestination(const message::Via& via, const Arrival& arrival);
+Result<std::pair<Protocol, Destination>> responseDestination(const message::Via& via,
+                                                             const Arrival& arrival);
 
 /**
  * RFC 3261 §18.2.1 / RFC 3581 §4: adds received= when the sent-by host differs from the
@@ -124,7 +125,8 @@ class TransportLayer final : public TransportSink {
    * @param branch the branch to use (from generateBranch(), or the INVITE's for CANCEL).
    * @return the route to send the serialised request on.
    */
-  Result<Route> prepareRequest(message::SipMessage& request, const Target& target, std::string_view branch);
+  Result<Route> prepareRequest(message::SipMessage& request, const Target& target,
+                               std::string_view branch);
 
   /** The route a response to a request that arrived as `arrival` takes (§18.2.2). */
   Result<Route> routeResponse(const message::Via& requestTopVia, const Arrival& arrival);
@@ -136,7 +138,8 @@ class TransportLayer final : public TransportSink {
    * Sends a response statelessly (no transaction), routed from its own top Via.
    * @param arrival how the request arrived.
    */
-  Result<void> sendStateless(const message::SipMessage& response, const Arrival& arrival, SendDone done = {});
+  Result<void> sendStateless(const message::SipMessage& response, const Arrival& arrival,
+                             SendDone done = {});
 
   /** Counters. */
   const TransportLayerStats& stats() const { return stats_; }

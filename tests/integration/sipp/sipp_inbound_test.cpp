@@ -72,6 +72,34 @@ TEST_P(SippInbound, AnsweredThenRemoteByeWithoutReason) {
   remoteBye("X-Reason: none", disconnect::Normal, 16);
 }
 
+TEST_P(SippInbound, RemoteHoldAndResumeAreAnsweredAndReported) {
+  // SIPp checks each re-INVITE's answer (mirrored direction, o= version rules); the app sees
+  // the holds as CONNECTED/ACTIVEHELD and the resume as CONNECTED/ACTIVE.
+  SipLineFixture f({}, tcp());
+  Sipp sipp("uac_hold_resume.xml", tcp(), freePort(sockType()), remote(f), {"-s", "alice"});
+  const std::uint32_t hCall = offered(f, sipp);
+  ASSERT_NE(hCall, 0u);
+  ASSERT_TRUE(answer(f, hCall));
+  ASSERT_TRUE(f.disconnected(hCall, disconnect::Normal, sipp));
+  ASSERT_NO_FATAL_FAILURE(
+      f.dropToIdle(hCall, {CallState::Offering, CallState::Connected, CallState::Connected,
+                           CallState::Connected, CallState::Disconnected, CallState::Idle}));
+  // The connected modes the app was told (LINE_CALLSTATE dwParam2).
+  std::vector<std::uint32_t> modes;
+  for (const auto& m : f.messages) {
+    if (m.type == MessageType::CallState && m.hDevice == hCall &&
+        m.param1 == static_cast<std::uint32_t>(CallState::Connected)) {
+      modes.push_back(m.param2);
+    }
+  }
+  const std::vector<std::uint32_t> expected{
+      connectedmode::Active,      // answered
+      connectedmode::ActiveHeld,  // sendonly (inactive next: still held, nothing new)
+      connectedmode::Active};     // sendrecv again (a repeated offer changes nothing)
+  EXPECT_EQ(modes, expected);
+  f.deallocateThenAllReleased(hCall, sipp);
+}
+
 TEST_P(SippInbound, AnsweredThenLocalDropWithUui) {
   SipLineFixture f({}, tcp());
   Sipp sipp("uac_answered_local_bye.xml", tcp(), freePort(sockType()), remote(f), {"-s", "alice"});
@@ -154,6 +182,24 @@ TEST_P(SippInbound, ByeForUnknownDialogGets481) {
   Sipp sipp("uac_unknown_dialog_bye.xml", tcp(), freePort(sockType()), remote(f), {"-s", "alice"});
   EXPECT_EQ(f.waitSipp(sipp), 0) << sipp.transcript();
   EXPECT_EQ(f.provider->sipStats().answered481, before + 1);
+  f.collect();
+  f.expectNoCalls("no call may appear");
+  EXPECT_EQ(f.provider->sipStats().callsTotal, 0u);
+  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+}
+
+TEST_P(SippInbound, UnknownUserAndClosedLineGetTheSameAnswer) {
+  // A scan must not tell which users exist (docs/security.md): "bob" is a line no app has
+  // open, "nobody" is not a line at all; both get 480 with Q.850 cause 20.
+  providers::sip::SipLineConfig bob = aliceLine(tcp());
+  bob.name = "sip/bob";
+  bob.user = "bob";
+  SipLineFixture f({aliceLine(tcp()), bob}, tcp());
+  for (const char* user : {"bob", "nobody"}) {
+    Sipp sipp("uac_rejected.xml", tcp(), freePort(sockType()), remote(f), {"-s", user},
+              {{"STATUS", "480"}, {"CAUSE", "20"}});
+    EXPECT_EQ(f.waitSipp(sipp), 0) << user << "\n" << sipp.transcript();
+  }
   f.collect();
   f.expectNoCalls("no call may appear");
   EXPECT_EQ(f.provider->sipStats().callsTotal, 0u);

@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,8 +67,7 @@ class TapidProcess {
         << "[api]\n"
         << "unix_socket = \"" << dir_ << "/var/tapid.sock\"\n"
         << "tcp_listen = \"127.0.0.1:0\"\n"
-        << (withToken ? "token = \"" + std::string(kToken) + "\"\n" : std::string())
-        << "[cdr]\n"
+        << (withToken ? "token = \"" + std::string(kToken) + "\"\n" : std::string()) << "[cdr]\n"
         << "calls_jsonl = \"" << dir_ << "/var/calls.jsonl\"\n"
         << extraToml;
     cfg.close();
@@ -95,6 +98,8 @@ class TapidProcess {
     }
     ::close(readFd_);
   }
+
+  pid_t pid() const { return pid_; }
 
   /** Waits for a stderr line containing `needle`; returns it. */
   std::optional<std::string> waitForLine(const std::string& needle,
@@ -508,15 +513,116 @@ TEST_F(TapidProcessTest, HealthzAndMetrics) {
 
 TEST_F(TapidProcessTest, SipLineAndItsMetrics) {
   // A SIP line on an OS-chosen UDP port next to the simulated ones; its counters in /metrics.
-  start("[lines.sip]\nenabled = true\nlisten_udp = \"127.0.0.1:0\"\nlisten_tcp = \"\"\n"
-        "rtp_first_port = 34000\nrtp_last_port = 34099\n"
-        "[[lines.sip.line]]\nuser = \"alice\"\ndomain = \"127.0.0.1\"\n");
+  start(
+      "[lines.sip]\nenabled = true\nlisten_udp = \"127.0.0.1:0\"\nlisten_tcp = \"\"\n"
+      "rtp_first_port = 34000\nrtp_last_port = 34099\n"
+      "[[lines.sip.line]]\nuser = \"alice\"\ndomain = \"127.0.0.1\"\n");
   HttpReply m = httpGet(server_->port(), "/metrics", kToken);
   EXPECT_EQ(m.status, 200);
-  for (const char* name : {"tapid_sip_sessions 0", "tapid_sip_transactions 0", "tapid_sip_rtp_ports 0",
-                           "tapid_sip_sessions_ended_total{how=\"Bye\"} 0", "tapid_sip_calls_total 0"}) {
+  for (const char* name :
+       {"tapid_sip_sessions 0", "tapid_sip_transactions 0", "tapid_sip_rtp_ports 0",
+        "tapid_sip_sessions_ended_total{how=\"Bye\"} 0", "tapid_sip_calls_total 0"}) {
     EXPECT_NE(m.body.find(name), std::string::npos) << name << "\n" << m.body;
   }
+}
+
+// The value of gauge `name` in a /metrics body, or -1.
+long long metricValue(const std::string& body, const std::string& name) {
+  const auto at = body.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::atoll(body.c_str() + at + name.size() + 2);
+}
+
+// Resident set size of `pid` in KiB (VmRSS), or -1.
+long long rssKib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      return std::atoll(line.c_str() + 6);
+    }
+  }
+  return -1;
+}
+
+TEST_F(TapidProcessTest, RequestsNamingUnservedTransportsLeaveNothingBehind) {
+  // Datagrams whose top Via names a transport we do not serve (RFC 4475 style) used to leave
+  // a server transaction each, with no timer: memory grew with every one. Now each is
+  // answered over UDP to where it came from, and every transaction ends.
+  start(
+      "[lines.sip]\nenabled = true\nlisten_udp = \"127.0.0.1:0\"\nlisten_tcp = \"\"\n"
+      "t1_ms = 10\nrtp_first_port = 34100\nrtp_last_port = 34199\n"
+      "[[lines.sip.line]]\nuser = \"alice\"\ndomain = \"127.0.0.1\"\n");
+  const auto listening = server_->waitForLine("event=sip_listening");
+  ASSERT_TRUE(listening) << server_->log();
+  const auto colon = listening->find(':', listening->find("udp=127.0.0.1"));
+  ASSERT_NE(colon, std::string::npos) << *listening;
+  const auto sipPort = static_cast<std::uint16_t>(std::atoi(listening->c_str() + colon + 1));
+
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in me{};
+  me.sin_family = AF_INET;
+  me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&me), sizeof me), 0);
+  socklen_t len = sizeof me;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &len);
+  const int myPort = ntohs(me.sin_port);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  to.sin_port = htons(sipPort);
+
+  std::size_t answered = 0;
+  auto drain = [&](int waitMs) {
+    char buf[4096];
+    pollfd p{fd, POLLIN, 0};
+    while (::poll(&p, 1, waitMs) > 0) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n > 12 && std::string_view(buf, 8) == "SIP/2.0 " && buf[8] >= '2') {
+        ++answered;  // a final response
+      }
+      waitMs = 0;
+    }
+  };
+  const long long rssBefore = rssKib(server_->pid());
+  constexpr int kCount = 3000;
+  const char* transports[] = {"TLS", "SCTP", "WS", "FOO"};
+  const char* methods[] = {"OPTIONS", "INVITE", "REGISTER"};
+  for (int i = 0; i < kCount; ++i) {
+    const std::string method = methods[i % 3];
+    const std::string msg =
+        method + " sip:" + (method == "INVITE" ? "nobody" : "alice") +
+        "@127.0.0.1:" + std::to_string(sipPort) + " SIP/2.0\r\nVia: SIP/2.0/" + transports[i % 4] +
+        " 127.0.0.1:" + std::to_string(myPort) + ";rport;branch=z9hG4bKunserved" +
+        std::to_string(i) + "\r\nMax-Forwards: 70\r\nFrom: <sip:x@127.0.0.1>;tag=t" +
+        std::to_string(i) + "\r\nTo: <sip:alice@127.0.0.1>\r\nCall-ID: unserved-" +
+        std::to_string(i) + "\r\nCSeq: 1 " + method +
+        "\r\nContact: <sip:x@127.0.0.1>\r\nContent-Length: 0\r\n\r\n";
+    ASSERT_EQ(::sendto(fd, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
+              static_cast<ssize_t>(msg.size()));
+    if (i % 50 == 49) {
+      drain(200);  // paced by the answers, so the socket buffers never drop any
+    }
+  }
+  drain(500);
+  EXPECT_GE(answered, static_cast<std::size_t>(kCount * 9 / 10)) << "each request is answered";
+  // Every transaction ends (Timer J/H are 64*T1 = 640 ms here); bounded wait.
+  long long live = -1;
+  for (int i = 0; i < 200; ++i) {
+    live = metricValue(httpGet(server_->port(), "/metrics", kToken).body, "tapid_sip_transactions");
+    if (live == 0) {
+      break;
+    }
+    drain(50);  // waits on the socket (nothing should come) as the bounded pause
+  }
+  EXPECT_EQ(live, 0) << "transactions left";
+  const long long rssAfter = rssKib(server_->pid());
+  // 3 000 leaked transactions were about 11 MB; allow for allocator and sanitizer noise.
+  EXPECT_LT(rssAfter - rssBefore, 6 * 1024) << rssBefore << " KiB -> " << rssAfter << " KiB";
+  ::close(fd);
+  // And the shutdown leak report, which now counts SIP transactions, is empty.
+  ::kill(server_->pid(), SIGTERM);
+  EXPECT_TRUE(server_->waitForLine("leak report: empty")) << server_->log();
 }
 
 TEST_F(TapidProcessTest, UnauthenticatedTcpIsRefusedUnixNeedsNoToken) {
@@ -569,8 +675,8 @@ TEST_F(TapidProcessTest, OversizedFrameGetsTooLargeThenClose) {
   UnixClient c;
   ASSERT_EQ(c.connect(unixEp()), 101);
   c.result("lineInitialize", {{"appName", "big"}});
-  const std::string big = R"({"id":5,"method":"tapidStats","params":{"pad":")" +
-                          std::string(20000, 'x') + "\"}}";
+  const std::string big =
+      R"({"id":5,"method":"tapidStats","params":{"pad":")" + std::string(20000, 'x') + "\"}}";
   c.sendRaw(big);
   auto r = c.read();
   ASSERT_TRUE(r) << c.readError.message();
@@ -635,8 +741,7 @@ TEST_F(TapidProcessTest, SigtermWithHundredLiveCalls) {
   UnixClient dialer;
   ASSERT_EQ(dialer.connect(unixEp()), 101);
   dialer.result("lineInitialize", {{"appName", "dialer"}});
-  const auto hLine =
-      dialer.result("lineOpen", {{"deviceId", 0}, {"privileges", "OWNER"}})["hLine"];
+  const auto hLine = dialer.result("lineOpen", {{"deviceId", 0}, {"privileges", "OWNER"}})["hLine"];
   TcpClient monitor;
   ASSERT_EQ(monitor.connect(tcpEp(), kToken), 101);
   monitor.result("lineInitialize", {{"appName", "logger"}});
@@ -663,8 +768,8 @@ TEST_F(TapidProcessTest, SigtermWithHundredLiveCalls) {
   while (connected < kCalls) {
     auto f = dialer.read();
     ASSERT_TRUE(f) << "connected " << connected << ": " << dialer.readError.message();
-    connected += f->contains("event") && (*f)["event"] == "LINE_CALLSTATE" &&
-                 (*f)["state"] == "CONNECTED";
+    connected +=
+        f->contains("event") && (*f)["event"] == "LINE_CALLSTATE" && (*f)["state"] == "CONNECTED";
   }
   EXPECT_EQ(dialer.result("tapidStats")["calls"], json::value(kCalls));
 
@@ -737,7 +842,7 @@ TEST_F(TapidProcessTest, GeneratedTokenIsWrittenOwnerOnlyAndSocketIs0660) {
   ASSERT_TRUE(server_->waitReady()) << server_->log();
   const std::string tokenFile = dir_ + "/var/tapid.token";
   ASSERT_TRUE(server_->hasLine("event=token_generated file=" + tokenFile)) << server_->log();
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(tokenFile.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat(server_->socketPath().c_str(), &st), 0);
@@ -754,10 +859,12 @@ TEST_F(TapidProcessTest, GeneratedTokenIsWrittenOwnerOnlyAndSocketIs0660) {
 TEST_F(TapidProcessTest, TlsOnTcp) {
   const std::string cert = dir_ + "/cert.pem";
   const std::string key = dir_ + "/key.pem";
-  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-                          "-keyout " + key + " -out " + cert +
-                          " -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -nodes "
-                          "-days 1 >/dev/null 2>&1";
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+      "-keyout " +
+      key + " -out " + cert +
+      " -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -nodes "
+      "-days 1 >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) {
     GTEST_SKIP() << "no openssl command to make a test certificate";
   }

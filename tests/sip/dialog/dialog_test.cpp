@@ -180,8 +180,15 @@ TEST(DialogAsUas, RouteSetInOrderTargetFromContactLocalTag) {
             (std::vector<std::string>{"<sip:p2.example.com;lr>", "<sip:p1.example.com;lr>"}));
 }
 
-TEST(DialogAsUas, NoContactIsAnError) {
-  EXPECT_FALSE(Dialog::asUas(parsed(incomingInvite({})), "btag").ok());
+TEST(DialogAsUas, AnRfc2543InviteWithoutContactTargetsItsFromUri) {
+  // RFC 4475 §3.4.1 (inv2543): RFC 2543 needed no Contact; the From URI is the way back.
+  auto d = Dialog::asUas(parsed(incomingInvite({})), "btag");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->remoteTarget(), "sip:alice@192.0.2.1");
+}
+
+TEST(DialogAsUas, AWildcardContactIsAnError) {
+  EXPECT_FALSE(Dialog::asUas(parsed(incomingInvite("Contact: *\r\n")), "btag").ok());
 }
 
 // ---- makeRequest: routing ------------------------------------------------------------

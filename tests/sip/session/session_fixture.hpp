@@ -29,7 +29,8 @@ using session::SessionState;
 class RecordingObserver final : public session::SessionObserver {
  public:
   struct Event {
-    std::string kind;  ///< "incoming", "progress", "answered", "confirmed", "ended", "challenge"
+    std::string kind;  ///< "incoming", "progress", "answered", "confirmed", "ended", "challenge",
+                       ///< "offer"
     SessionHandle session;
     double at = 0;
     int status = 0;           ///< response status (progress/answered/ended with a message)
@@ -75,6 +76,11 @@ class RecordingObserver final : public session::SessionObserver {
     if (endedHook) {
       endedHook(s);
     }
+  }
+  session::OfferAnswer onOffer(SessionHandle s, const session::OnOfferParam& p) override {
+    record("offer", s);
+    offers.emplace_back(p.offer);
+    return offerHook ? offerHook(s, p) : session::OfferAnswer{};
   }
   std::optional<std::pair<std::string, std::string>> onChallenge(
       SessionHandle s, const SipMessage& response) override {
@@ -124,6 +130,9 @@ class RecordingObserver final : public session::SessionObserver {
   std::vector<Event> events;
   std::function<void(SessionHandle, const SipMessage&)> incomingHook;
   std::function<void(SessionHandle)> endedHook;
+  /** Answers in-dialog offers; unset: the layer's default (the current description). */
+  std::function<session::OfferAnswer(SessionHandle, const session::OnOfferParam&)> offerHook;
+  std::vector<std::string> offers;  ///< every in-dialog offer seen, in order
   std::optional<std::pair<std::string, std::string>> challengeAnswer;
 
  private:

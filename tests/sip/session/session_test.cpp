@@ -865,9 +865,188 @@ TEST_P(UasTest, ReInviteWhileConfirmedGets200WithOurSdp) {
   ASSERT_TRUE(bye);
   EXPECT_EQ(bye->msg.requestUri().text, "sip:carol@10.0.0.5:5075");
   if (!f.reliable()) {
-    // (On TCP the layer reuses the connection the INVITE came on.)
+    // (On TCP the layer reuses the connection the INVITE came on.) Carol is no trusted
+    // peer, so the BYE goes where her requests come from, not to the host her Contact names.
+    EXPECT_EQ(bye->to.endpoint, ep("10.0.0.2", 5070)) << "send policy: the peer's address";
+    EXPECT_EQ(f.layer.stats().redirectedTargets, 1u);
+  }
+  f.replyThenAllGone(bye->msg);
+}
+
+TEST_P(UasTest, ATrustedPeersRefreshedTargetGetsTheBye) {
+  session::SessionConfig config;
+  config.trustedPeers.push_back(ep("10.0.0.2", 1).address);
+  SessionFixture f(GetParam(), config);
+  SessionHandle h = f.confirmedUas();
+  std::string text = f.inDialog(h, "INVITE", 2);
+  const auto at = text.find("Contact: <sip:carol@10.0.0.2:5070>");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 34, "Contact: <sip:carol@10.0.0.5:5075>");
+  f.inject(text);
+  ASSERT_TRUE(f.takeResponse(200, "INVITE"));
+  f.inject(f.ackFor(h, 2));
+  auto bye = f.hangupSends(h, "BYE");
+  ASSERT_TRUE(bye);
+  if (!f.reliable()) {
     EXPECT_EQ(bye->to.endpoint, ep("10.0.0.5", 5075)) << "BYE to the refreshed target";
   }
+  EXPECT_EQ(f.layer.stats().redirectedTargets, 0u);
+  f.replyThenAllGone(bye->msg);
+}
+
+TEST_P(UasTest, AForgedContactCannotAimOurByeAtAThirdParty) {
+  SessionFixture f(GetParam());
+  std::string text = f.peerRequest({.body = SessionFixture::kPeerSdp});
+  const auto at = text.find("Contact: <sip:carol@10.0.0.2:5070>");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 34, "Contact: <sip:carol@192.0.2.99:5060>");
+  f.inject(text);
+  ASSERT_EQ(f.observer.count("incoming"), 1u);
+  const SessionHandle h = f.observer.of("incoming").back().session;
+  ASSERT_TRUE(f.layer.answer(h, SessionFixture::kOurSdp, "<sip:alice@10.0.0.1:5060>").ok());
+  f.inject(f.ackFor(h));
+  (void)f.take();
+  auto bye = f.hangupSends(h, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->msg.requestUri().text, "sip:carol@192.0.2.99:5060") << "the dialog is intact";
+  EXPECT_EQ(bye->to.endpoint, ep("10.0.0.2", 5070)) << "but the BYE goes where Carol is";
+  f.replyThenAllGone(bye->msg);
+}
+
+// ---- RFC 3261 §12.1.1: Record-Route in responses that create the dialog ---------------------
+
+TEST_P(UasTest, ProvisionalAnd2xxCopyEveryRecordRouteInOrder) {
+  SessionFixture f(GetParam());
+  const SessionHandle h =
+      f.incoming({.extra = "Record-Route: <sip:10.0.0.7;lr>, <sip:10.0.0.8;lr;transport=tcp>\r\n"
+                           "Record-Route: <sip:10.0.0.9;lr>\r\n"});
+  ASSERT_TRUE(h.valid());
+  (void)f.take();  // 100 Trying: no To tag, no dialog, no Record-Route needed
+  ASSERT_TRUE(f.layer.provisional(h, 180).ok());
+  auto ringing = f.takeResponse(180, "INVITE");
+  ASSERT_TRUE(ringing);
+  const std::vector<std::string_view> expected{"<sip:10.0.0.7;lr>, <sip:10.0.0.8;lr;transport=tcp>",
+                                               "<sip:10.0.0.9;lr>"};
+  EXPECT_EQ(ringing->msg.headerValues("Record-Route"), expected);
+  ASSERT_TRUE(f.layer.answer(h, SessionFixture::kOurSdp, "<sip:alice@10.0.0.1:5060>").ok());
+  auto ok = f.takeResponse(200, "INVITE");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->msg.headerValues("Record-Route"), expected);
+  f.inject(f.ackFor(h));
+  // Our own requests follow the same route set: first hop the first Record-Route.
+  auto bye = f.hangupSends(h, "BYE");
+  ASSERT_TRUE(bye);
+  ASSERT_EQ(bye->msg.routes().size(), 3u);
+  EXPECT_EQ(bye->msg.routes().front().uri.text, "sip:10.0.0.7;lr");
+  f.replyThenAllGone(bye->msg);
+}
+
+TEST_P(UasTest, RejectionsCreateNoDialogAndCarryNoRecordRoute) {
+  SessionFixture f(GetParam());
+  const SessionHandle h = f.incoming({.extra = "Record-Route: <sip:10.0.0.7;lr>\r\n"});
+  ASSERT_TRUE(f.layer.reject(h, 486).ok());
+  auto busy = f.takeFinal();
+  ASSERT_TRUE(busy);
+  EXPECT_TRUE(busy->msg.headerValues("Record-Route").empty());
+  f.inject(f.ackForNon2xx(h));
+  f.expectAllGone();
+}
+
+// ---- RFC 3261 §9.2: the 200 to a CANCEL carries the INVITE's To tag -------------------------
+
+TEST_P(UasTest, CancelsTwoHundredCarriesTheToTagOfTheInvitesResponses) {
+  SessionFixture f(GetParam());
+  const SessionHandle h = f.earlyUas(180);
+  f.inject(f.peerRequest({.method = "CANCEL", .contact = false}));
+  auto sent = f.take();
+  auto ok = SessionFixture::only(SessionFixture::responses(sent, 200, "CANCEL"), sent);
+  auto terminated = SessionFixture::only(SessionFixture::responses(sent, 487, "INVITE"), sent);
+  ASSERT_TRUE(ok && terminated);
+  EXPECT_FALSE(ok->msg.to().tag().empty());
+  EXPECT_EQ(ok->msg.to().tag(), f.ourTag(h));
+  EXPECT_EQ(terminated->msg.to().tag(), f.ourTag(h));
+  f.inject(f.ackForNon2xx(h));
+  f.expectAllGone();
+}
+
+// ---- RFC 3264 §8: a new offer in the dialog gets the observer's answer -----------------------
+
+TEST_P(UasTest, ReInviteOfferIsAnsweredByTheObserver) {
+  SessionFixture f(GetParam());
+  const SessionHandle h = f.confirmedUas();
+  const std::string hold = "v=0\r\no=carol 2 3 IN IP4 10.0.0.2\r\ns=-\r\na=sendonly\r\n";
+  const std::string held = "v=0\r\no=alice 1 2 IN IP4 10.0.0.1\r\ns=-\r\na=recvonly\r\n";
+  f.observer.offerHook = [&](SessionHandle s, const session::OnOfferParam& p) {
+    EXPECT_EQ(s, h);
+    EXPECT_EQ(p.request.method(), message::Method::Invite);
+    return session::OfferAnswer{200, p.offer == hold ? held : std::string()};
+  };
+  f.inject(f.inDialog(h, "INVITE", 2, {}, hold));
+  auto answer = f.takeResponse(200, "INVITE");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->msg.body(), held);
+  EXPECT_EQ(f.observer.offers, std::vector<std::string>{hold});
+  f.inject(f.ackFor(h, 2));
+  // An offerless re-INVITE gets our current description (the last answer) as the offer.
+  f.inject(f.inDialog(h, "INVITE", 3));
+  auto offer = f.takeResponse(200, "INVITE");
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(offer->msg.body(), held);
+  f.inject(f.ackFor(h, 3));
+  // And a session refresh of ours offers it too.
+  EXPECT_EQ(f.layer.state(h), SessionState::Confirmed);
+  auto bye = f.hangupSends(h, "BYE");
+  ASSERT_TRUE(bye);
+  f.replyThenAllGone(bye->msg);
+}
+
+TEST_P(UasTest, ARefusedOfferGetsItsStatusAndChangesNothing) {
+  SessionFixture f(GetParam());
+  const SessionHandle h = f.confirmedUas();
+  f.observer.offerHook = [](SessionHandle, const session::OnOfferParam&) {
+    return session::OfferAnswer{488, {}};
+  };
+  std::string text = f.inDialog(h, "INVITE", 2, {}, "v=0\r\nbroken\r\n");
+  const auto at = text.find("Contact: <sip:carol@10.0.0.2:5070>");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 34, "Contact: <sip:carol@10.0.0.5:5075>");
+  f.inject(text);
+  ASSERT_TRUE(f.takeResponse(488, "INVITE"));
+  EXPECT_EQ(f.layer.dialogOf(h)->remoteTarget(), "sip:carol@10.0.0.2:5070")
+      << "§12.2.2: only an accepted re-INVITE refreshes the target";
+  EXPECT_EQ(f.layer.state(h), SessionState::Confirmed);
+  // A body that is not SDP is refused before the observer sees it.
+  f.observer.offerHook = nullptr;
+  f.inject(f.peerRequest({.method = "INVITE",
+                          .branch = "z9hG4bKpeer-text",
+                          .cseq = 3,
+                          .toTag = f.ourTag(h),
+                          .body = "hello",
+                          .contentType = "text/plain"}));
+  auto sent = f.take();
+  EXPECT_FALSE(SessionFixture::responses(sent, 415, "INVITE").empty())
+      << SessionFixture::describe(sent);
+  EXPECT_EQ(f.observer.offers.size(), 1u);
+  auto bye = f.hangupSends(h, "BYE");
+  ASSERT_TRUE(bye);
+  f.replyThenAllGone(bye->msg);
+}
+
+TEST_P(UasTest, UpdateWithAnOfferGetsAnAnswer) {
+  SessionFixture f(GetParam());
+  const SessionHandle h = f.confirmedUas();
+  const std::string answerSdp = "v=0\r\no=alice 1 2 IN IP4 10.0.0.1\r\ns=-\r\na=inactive\r\n";
+  f.observer.offerHook = [&](SessionHandle, const session::OnOfferParam&) {
+    return session::OfferAnswer{200, answerSdp};
+  };
+  f.inject(f.inDialog(h, "UPDATE", 2, {},
+                      "v=0\r\no=carol 2 3 IN IP4 10.0.0.2\r\ns=-\r\na=inactive\r\n"));
+  auto ok = f.takeResponse(200, "UPDATE");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->msg.body(), answerSdp);
+  EXPECT_EQ(ok->msg.header("Content-Type"), "application/sdp");
+  auto bye = f.hangupSends(h, "BYE");
+  ASSERT_TRUE(bye);
   f.replyThenAllGone(bye->msg);
 }
 

@@ -12,7 +12,9 @@ using transaction::TransactionKind;
 using Ist = transaction::InviteServerTransaction;
 using Nist = transaction::NonInviteServerTransaction;
 
-std::vector<double> seq(std::initializer_list<double> v) { return v; }
+std::vector<double> seq(std::initializer_list<double> v) {
+  return v;
+}
 
 // ---- INVITE server: RFC 3261 §17.2.1 / RFC 6026 figure 7 ---------------------------------
 
@@ -110,7 +112,8 @@ TEST_F(InviteServerTest, AckConfirmsAndTimerIAbsorbsAckRetransmissions) {
   f.peerSends(f.peerRequest("ACK", "z9hG4bKpeer1", "our-tag"));
   f.peerSends(f.peerRequest("INVITE"));
   f.loop.advance(4999ms);
-  EXPECT_EQ(f.sendTimes("", 486), seq({0, 0.5})) << "G stopped by the ACK, nothing re-sent in Confirmed";
+  EXPECT_EQ(f.sendTimes("", 486), seq({0, 0.5}))
+      << "G stopped by the ACK, nothing re-sent in Confirmed";
   EXPECT_TRUE(f.tu.terminated.empty());
   f.loop.advance(1ms);  // Timer I = T4 after the ACK
   ASSERT_EQ(f.tu.terminated.size(), 1u);
@@ -125,7 +128,8 @@ TEST_F(InviteServerTest, TcpFailureHasNoTimerGAndAckEndsAtOnce) {
   ASSERT_TRUE(f.respond(h, 486).ok());
   EXPECT_EQ(f.layer.stats().timersPending, 1u) << "H only";
   const auto sent = f.sent();
-  EXPECT_EQ(sent.back().to.connection, TransactionFixture::kConn) << "the response reuses the connection";
+  EXPECT_EQ(sent.back().to.connection, TransactionFixture::kConn)
+      << "the response reuses the connection";
   f.loop.advance(10s);
   EXPECT_EQ(f.sendTimes("", 486), seq({0}));
   f.peerSends(f.peerRequest("ACK", "z9hG4bKpeer1", "our-tag"));
@@ -285,6 +289,35 @@ TEST_F(NonInviteServerTest, UdpWalksTryingProceedingCompletedAndTimerJ) {
   f.expectAllGone();
 }
 
+TEST_F(NonInviteServerTest, AViaNamingAnUnservedTransportIsAnsweredAndTheTransactionEnds) {
+  // RFC 4475-style traffic: a UDP datagram whose Via says TLS. Its response goes back over
+  // UDP, and the transaction ends by Timer J like any other; none is left without a timer.
+  TransactionFixture f(Protocol::Udp);
+  f.autoCreateServers();
+  std::string text = f.peerRequest("OPTIONS");
+  const auto at = text.find("SIP/2.0/UDP");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 11, "SIP/2.0/TLS");
+  f.peerSends(text);
+  ASSERT_EQ(f.servers.size(), 1u);
+  ASSERT_TRUE(f.respond(f.servers[0], 200).ok());
+  EXPECT_EQ(f.sendTimes("", 200), seq({0}));
+  EXPECT_EQ(f.layer.stats().withoutTimer, 0u) << "Timer J runs";
+  f.loop.advance(32s);
+  ASSERT_EQ(f.tu.terminated.size(), 1u);
+  f.expectAllGone();
+}
+
+TEST_F(NonInviteServerTest, AServerTransactionWaitingForItsTuCountsAsWithoutTimer) {
+  TransactionFixture f(Protocol::Udp);
+  receive(f, "OPTIONS");
+  EXPECT_EQ(f.layer.stats().withoutTimer, 1u) << "Trying waits for the TU, no timer";
+  ASSERT_TRUE(f.respond(h, 200).ok());
+  EXPECT_EQ(f.layer.stats().withoutTimer, 0u);
+  f.loop.advance(32s);
+  f.expectAllGone();
+}
+
 TEST_F(NonInviteServerTest, FinalStraightFromTrying) {
   TransactionFixture f(Protocol::Udp);
   receive(f, "OPTIONS");
@@ -307,7 +340,8 @@ TEST_F(NonInviteServerTest, TcpTerminatesWithTheFinalButNotInsideTheCall) {
   f.loop.runUntilIdle();
   EXPECT_EQ(f.tu.terminated.size(), 1u);
   EXPECT_EQ(f.layer.find(h), nullptr);
-  EXPECT_FALSE(f.layer.respond(h, message::makeResponse(f.tu.requests[0].request, 200).value()).ok())
+  EXPECT_FALSE(
+      f.layer.respond(h, message::makeResponse(f.tu.requests[0].request, 200).value()).ok())
       << "a stale handle finds nothing";
   f.expectAllGone();
 }
@@ -371,7 +405,9 @@ TEST(TransitionTables, NonInviteServerFollowsFigure8) {
   EXPECT_TRUE(Nist::allowed(S::Proceeding, S::Completed));
   EXPECT_TRUE(Nist::allowed(S::Completed, S::Terminated));
   EXPECT_FALSE(Nist::allowed(S::Completed, S::Proceeding));
-  EXPECT_FALSE(Nist::allowed(S::Trying, S::Terminated));
+  // Not in figure 8: a TU response that cannot be routed ends a transaction still in Trying.
+  EXPECT_TRUE(Nist::allowed(S::Trying, S::Terminated));
+  EXPECT_FALSE(Nist::allowed(S::Terminated, S::Trying));
 }
 
 }  // namespace

@@ -11,12 +11,15 @@
 namespace tapi::sip::transport {
 namespace {
 
-Endpoint ep(const char* ip, std::uint16_t port) { return Endpoint{boost::asio::ip::make_address(ip), port}; }
+Endpoint ep(const char* ip, std::uint16_t port) {
+  return Endpoint{boost::asio::ip::make_address(ip), port};
+}
 
 message::SipMessage request(std::string_view via, std::string_view method = "OPTIONS") {
   std::string m = std::string(method) + " sip:bob@10.0.0.1 SIP/2.0\r\nVia: " + std::string(via) +
                   "\r\nMax-Forwards: 70\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:bob@10.0.0.1>\r\n"
-                  "Call-ID: c1\r\nCSeq: 1 " + std::string(method) + "\r\nContent-Length: 0\r\n\r\n";
+                  "Call-ID: c1\r\nCSeq: 1 " +
+                  std::string(method) + "\r\nContent-Length: 0\r\n\r\n";
   auto r = message::parse(m);
   EXPECT_TRUE(r.ok()) << m;
   return std::move(*r);
@@ -67,7 +70,9 @@ TEST(StampReceived, ComparesIpv6AddressesNotText) {
 
 // ---- RFC 3261 §18.2.2: where responses go --------------------------------------------------
 
-Arrival udpArrival(const char* ip, std::uint16_t port) { return Arrival{nullptr, Protocol::Udp, ep(ip, port), {}, 0}; }
+Arrival udpArrival(const char* ip, std::uint16_t port) {
+  return Arrival{nullptr, Protocol::Udp, ep(ip, port), {}, 0};
+}
 
 TEST(ResponseDestination, UnreliableUsesReceivedAndSentByPort) {
   auto r = request("SIP/2.0/UDP client.example.com:5070;branch=z9hG4bK1");
@@ -93,11 +98,27 @@ TEST(ResponseDestination, RportSendsBackToTheSourcePort) {
   EXPECT_EQ(d->second.endpoint, ep("198.51.100.9", 62000));
 }
 
-TEST(ResponseDestination, MaddrWinsOnUnreliable) {
+TEST(ResponseDestination, MaddrIsIgnoredSoAForgedViaCannotAimResponsesElsewhere) {
   auto r = request("SIP/2.0/UDP 10.1.1.1:5070;maddr=239.255.255.1;ttl=1;branch=z9hG4bK1");
+  stampReceived(r, ep("10.1.1.1", 5070));
   auto d = responseDestination(r.topVia(), udpArrival("10.1.1.1", 5070));
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d->second.endpoint, ep("239.255.255.1", 5070));
+  EXPECT_EQ(d->second.endpoint, ep("10.1.1.1", 5070));
+}
+
+TEST(ResponseDestination, AViaNamingAnUnservedTransportIsAnsweredOnTheArrivalTransport) {
+  // RFC 4475-style: a datagram whose Via claims TLS (or a made-up token) is still answered,
+  // over UDP to where it came from, so its server transaction can end.
+  for (const char* via :
+       {"SIP/2.0/TLS 192.0.2.7:5061;branch=z9hG4bK1", "SIP/2.0/SCTP 192.0.2.7;branch=z9hG4bK1",
+        "SIP/2.0/FOO 192.0.2.7:5070;rport;branch=z9hG4bK1"}) {
+    auto r = request(via);
+    stampReceived(r, ep("192.0.2.7", 41000));
+    auto d = responseDestination(r.topVia(), udpArrival("192.0.2.7", 41000));
+    ASSERT_TRUE(d.ok()) << via;
+    EXPECT_EQ(d->first, Protocol::Udp) << via;
+    EXPECT_EQ(d->second.endpoint.address, ep("192.0.2.7", 1).address) << via;
+  }
 }
 
 TEST(ResponseDestination, ReliableUsesTheOpenConnectionElseReceivedAndSentByPort) {
@@ -119,7 +140,8 @@ TEST(ResponseDestination, ReliableUsesTheOpenConnectionElseReceivedAndSentByPort
 }
 
 TEST(ResponseDestination, AHostNameWithoutReceivedCannotBeRoutedHere) {
-  // Only possible when the layer was bypassed: sent-by names a host and nothing says where it came from.
+  // Only possible when the layer was bypassed: sent-by names a host and nothing says where it came
+  // from.
   auto r = request("SIP/2.0/UDP client.example.com:5070;branch=z9hG4bK1");
   EXPECT_FALSE(responseDestination(r.topVia(), udpArrival("192.0.2.7", 1)).ok());
 }
@@ -142,8 +164,10 @@ struct LayerFixture {
 TEST(TransportLayer, RequestsArriveStampedWithReceivedAndRport) {
   LayerFixture f;
   f.udp.inject(ep("203.0.113.5", 33333),
-               "OPTIONS sip:x@10.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.2:5060;rport;branch=z9hG4bKa\r\n"
-               "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+               "OPTIONS sip:x@10.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP "
+               "192.168.1.2:5060;rport;branch=z9hG4bKa\r\n"
+               "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: c\r\nCSeq: 1 "
+               "OPTIONS\r\nContent-Length: 0\r\n\r\n");
   f.loop.runUntilIdle();
   ASSERT_EQ(f.sink.got.size(), 1u);
   const auto& via = f.sink.got[0].message.topVia();
@@ -158,7 +182,8 @@ TEST(TransportLayer, AMalformedRequestGetsAStateless400BackWhereItCameFrom) {
   LayerFixture f;
   f.tcp.inject(ep("203.0.113.5", 40000),
                "OPTIONS sip:x@10.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 203.0.113.5;branch=z9hG4bKa\r\n"
-               "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+               "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: c\r\nCSeq: 1 "
+               "INVITE\r\nContent-Length: 0\r\n\r\n",
                4);
   f.loop.runUntilIdle();
   EXPECT_TRUE(f.sink.got.empty());
@@ -181,10 +206,13 @@ TEST(TransportLayer, GarbageAndBadResponsesAreDroppedAndCounted) {
 
 TEST(TransportLayer, ResponsesWhoseViaIsNotOursAreDropped) {
   LayerFixture f;
-  const std::string tail = "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>;tag=2\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n"
-                           "Content-Length: 0\r\n\r\n";
-  f.udp.inject(ep("203.0.113.5", 5060), "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.9.9.9:5060;branch=z9hG4bKa\r\n" + tail);
-  f.udp.inject(ep("203.0.113.5", 5060), "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKb\r\n" + tail);
+  const std::string tail =
+      "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>;tag=2\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n"
+      "Content-Length: 0\r\n\r\n";
+  f.udp.inject(ep("203.0.113.5", 5060),
+               "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.9.9.9:5060;branch=z9hG4bKa\r\n" + tail);
+  f.udp.inject(ep("203.0.113.5", 5060),
+               "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKb\r\n" + tail);
   f.loop.runUntilIdle();
   ASSERT_EQ(f.sink.got.size(), 1u);
   EXPECT_EQ(f.sink.got[0].message.topVia().branch, "z9hG4bKb");
@@ -207,7 +235,8 @@ TEST(TransportLayer, PrepareRequestWritesOurViaAndPicksTheTransport) {
   EXPECT_TRUE(via.hasRport);
   EXPECT_EQ(r.vias().size(), 1u);
   // No IPv6 transport: an IPv6 target has no route.
-  EXPECT_FALSE(f.layer.prepareRequest(r, Target{Protocol::Udp, ep("2001:db8::1", 5060)}, branch).ok());
+  EXPECT_FALSE(
+      f.layer.prepareRequest(r, Target{Protocol::Udp, ep("2001:db8::1", 5060)}, branch).ok());
   EXPECT_EQ(f.layer.stats().dropped(LayerDrop::NoTransport), 1u);
 }
 
@@ -221,9 +250,11 @@ TEST(TransportLayer, WildcardTransportsNeedAnAdvertisedHost) {
   layer.addTransport(bare);
   layer.addTransport(named, "Sip.Example.com");
   auto r = request("SIP/2.0/UDP placeholder;branch=z9hG4bKold");
-  EXPECT_FALSE(layer.prepareRequest(r, Target{Protocol::Udp, ep("10.0.0.2", 5060)}, generateBranch()).ok())
+  EXPECT_FALSE(
+      layer.prepareRequest(r, Target{Protocol::Udp, ep("10.0.0.2", 5060)}, generateBranch()).ok())
       << "a Via naming 0.0.0.0 is useless to the peer";
-  ASSERT_TRUE(layer.prepareRequest(r, Target{Protocol::Tcp, ep("10.0.0.2", 5060)}, generateBranch()).ok());
+  ASSERT_TRUE(
+      layer.prepareRequest(r, Target{Protocol::Tcp, ep("10.0.0.2", 5060)}, generateBranch()).ok());
   EXPECT_EQ(r.topVia().host, "Sip.Example.com");
   EXPECT_EQ(r.topVia().port, 5062);
   // Responses naming the advertised host (any case) are ours.
@@ -239,8 +270,10 @@ TEST(TransportLayer, WildcardTransportsNeedAnAdvertisedHost) {
 TEST(TransportLayer, StatelessResponseFollowsRport) {
   LayerFixture f;
   f.udp.inject(ep("203.0.113.5", 33333),
-               "OPTIONS sip:x@10.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.2:5060;rport;branch=z9hG4bKa\r\n"
-               "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+               "OPTIONS sip:x@10.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP "
+               "192.168.1.2:5060;rport;branch=z9hG4bKa\r\n"
+               "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: c\r\nCSeq: 1 "
+               "OPTIONS\r\nContent-Length: 0\r\n\r\n");
   f.loop.runUntilIdle();
   ASSERT_EQ(f.sink.got.size(), 1u);
   auto resp = message::makeResponse(f.sink.got[0].message, 200);
