@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include "base/backoff.hpp"
 
@@ -37,14 +38,22 @@ std::optional<std::size_t> countOpenFds() noexcept {
   if (d == nullptr) {
     return std::nullopt;  // EMFILE among others: the caller treats it as "full"
   }
+  // RLIMIT_NOFILE bounds descriptor numbers, not their count: one inherited above the limit
+  // takes no room below it, so only the numbers below the limit are counted.
+  const std::size_t limit = fileLimit();
+  const int own = ::dirfd(d);
   std::size_t n = 0;
   while (const dirent* e = ::readdir(d)) {
-    if (e->d_name[0] != '.') {
+    if (e->d_name[0] == '.') {
+      continue;
+    }
+    const long fd = std::strtol(e->d_name, nullptr, 10);
+    if (fd != own && fd >= 0 && static_cast<std::size_t>(fd) < limit) {
       ++n;
     }
   }
   ::closedir(d);
-  return n > 0 ? n - 1 : 0;  // the directory stream's own descriptor
+  return n;
 }
 
 FdBudget::FdBudget(std::size_t limit, std::size_t reserve, Counter counter, Clock clock,

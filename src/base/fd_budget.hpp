@@ -21,7 +21,10 @@ std::size_t raiseFileLimit() noexcept;
 /** The soft RLIMIT_NOFILE. */
 std::size_t fileLimit() noexcept;
 
-/** Descriptors open in this process (entries of /proc/self/fd), or nullopt if unreadable. */
+/**
+ * Descriptors open in this process with a number below the soft limit (entries of
+ * /proc/self/fd), or nullopt if unreadable (e.g. no descriptor left to read it with).
+ */
 std::optional<std::size_t> countOpenFds() noexcept;
 
 /** The reserve used when none is configured: 1/16 of the limit, at least 8. */
