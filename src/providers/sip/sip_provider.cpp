@@ -225,6 +225,9 @@ Result<std::unique_ptr<SipProvider>> SipProvider::create(base::EventLoop& loop,
     }
     tp::TcpOptions opts;
     opts.idleTimeout = c.tcpIdleTimeout;
+    opts.maxConnections = c.tcpMaxConnections;
+    opts.fdBudget = c.fdBudget;
+    opts.evictIdleAfter = std::chrono::duration_cast<std::chrono::milliseconds>(64 * c.timers.t1);
     auto tcp = tp::TcpTransport::open(io, e, opts);
     if (!tcp) {
       say("sip: cannot listen on TCP " + c.listenTcp + ": " + tcp.error().message());
@@ -476,6 +479,10 @@ Result<spi::ProviderCallId> SipProvider::makeCall(spi::RequestId id, std::uint32
   if (params.userUserInfo.size() > 128) {
     return LineErr::UserUserInfoTooBig;
   }
+  if (config_.fdBudget != nullptr && !config_.fdBudget->admit(2)) {
+    ++callsRefusedNoFds_;  // RTP + RTCP would eat the descriptors kept for the listeners
+    return LineErr::ResourceUnavail;
+  }
   auto rtp = rtp_->reserve();
   if (!rtp) {
     return LineErr::ResourceUnavail;
@@ -668,6 +675,14 @@ void SipProvider::onIncoming(sess::SessionHandle s, const msg::SipMessage& invit
       return;
     }
     offer = std::move(*parsed);
+  }
+  if (config_.fdBudget != nullptr && !config_.fdBudget->admit(2)) {
+    // RTP + RTCP would eat the descriptors kept for the listeners: refuse before we run out.
+    ++callsRefusedNoFds_;
+    hdr::Reason r{"Q.850", 47, std::string(hdr::q850Text(47)), {}};
+    (void)sessions_->reject(s, 503, {}, {{"Reason", q850Header(r)}, {"Retry-After", "5"}});
+    sessions_->release(s);
+    return;
   }
   auto rtp = rtp_->reserve();
   if (!rtp) {
@@ -1196,6 +1211,13 @@ SipStats SipProvider::sipStats() const {
   s.outOfDialog = ss.outOfDialog;
   s.callsTotal = callsTotal_;
   s.answered481 = ss.answered481;
+  s.callsRefusedNoFds = callsRefusedNoFds_;
+  if (tcp_) {
+    const tp::TransportStats& t = tcp_->stats();
+    s.tcpRefused = t.dropped(tp::DropReason::TooManyConnections);
+    s.tcpAcceptNoFds = t.dropped(tp::DropReason::NoDescriptors);
+    s.tcpEvicted = t.dropped(tp::DropReason::Evicted);
+  }
   s.endedBy = ss.endedBy;
   return s;
 }
