@@ -656,6 +656,16 @@ void SipProvider::onIncoming(sess::SessionHandle s, const msg::SipMessage& invit
     refuse(503, 41);
     return;
   }
+  if (config_.fdBudget != nullptr && !config_.fdBudget->admit(2)) {
+    // Overload, answered like shutdown (503): the call's RTP and RTCP ports would take the
+    // descriptors kept for the listeners. Checked before the line and the SDP so a flood of
+    // INVITEs costs nothing more.
+    ++callsRefusedNoFds_;
+    hdr::Reason r{"Q.850", 47, std::string(hdr::q850Text(47)), {}};
+    (void)sessions_->reject(s, 503, {}, {{"Reason", q850Header(r)}, {"Retry-After", "5"}});
+    sessions_->release(s);
+    return;
+  }
   if (!l->open || events_ == nullptr) {
     refuse(480, 18);
     return;
@@ -675,14 +685,6 @@ void SipProvider::onIncoming(sess::SessionHandle s, const msg::SipMessage& invit
       return;
     }
     offer = std::move(*parsed);
-  }
-  if (config_.fdBudget != nullptr && !config_.fdBudget->admit(2)) {
-    // RTP + RTCP would eat the descriptors kept for the listeners: refuse before we run out.
-    ++callsRefusedNoFds_;
-    hdr::Reason r{"Q.850", 47, std::string(hdr::q850Text(47)), {}};
-    (void)sessions_->reject(s, 503, {}, {{"Reason", q850Header(r)}, {"Retry-After", "5"}});
-    sessions_->release(s);
-    return;
   }
   auto rtp = rtp_->reserve();
   if (!rtp) {
