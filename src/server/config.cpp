@@ -17,6 +17,10 @@ constexpr std::string_view kDefault =
 var_dir = "./var"
 # trace, debug, info, warn, error, critical, off (logs go to stderr)
 log_level = "info"
+# File descriptors kept free for the API and SIP listeners (tapid raises its soft
+# RLIMIT_NOFILE to the hard limit at start). Below it, new SIP calls get 503 and new SIP
+# TCP connections are refused. 0 = 1/16 of the limit, at least 8.
+fd_reserve = 0
 
 [api]
 # WebSocket API (docs/api.md) on a Unix socket; "" disables it.
@@ -28,6 +32,9 @@ tcp_listen = "127.0.0.1:8720"
 # to token_file (mode 0600).
 token = ""
 token_file = "./var/tapid.token"
+# Client sockets open at once (Unix and TCP together); more are closed at once. Lowered at
+# start to fit the descriptor limit.
+max_clients = 1024
 
 [api.tls]
 # TLS on the TCP listener when both are set (PEM files).
@@ -70,6 +77,12 @@ rtp_last_port = 20999
 session_expires_s = 1800
 # RFC 3261 T1 in milliseconds (every SIP timer derives from it).
 t1_ms = 500
+# A SIP TCP connection with no traffic for this many seconds is closed; 0 = never. Must be
+# 0 or at least 64*T1 (32 s with t1_ms = 500), so no transaction still waits on it.
+tcp_idle_timeout_s = 120
+# SIP TCP connections at once (accepted and opened); more are refused. Lowered at start to
+# fit the descriptor limit.
+tcp_max_connections = 1024
 # [[lines.sip.line]]
 # user = "alice"                  # required
 # domain = "192.0.2.10"           # required; "1234" dials sip:1234@domain
@@ -186,11 +199,13 @@ std::variant<ServerConfig, std::string> parseConfig(std::string_view text,
   Reader r{root, {}, {}};
   r.str("var_dir", c.varDir);
   r.str("log_level", c.logLevel);
+  r.integer("fd_reserve", c.fdReserve, 0, 1 << 24);
   r.str("api.unix_socket", c.unixSocket);
   r.integer("api.unix_socket_mode", c.unixSocketMode, 0, 0777);
   r.str("api.tcp_listen", c.tcpListen);
   r.str("api.token", c.token);
   r.str("api.token_file", c.tokenFile);
+  r.integer("api.max_clients", c.maxClients, 1, 1 << 24);
   r.str("api.tls.cert", c.tls.cert);
   r.str("api.tls.key", c.tls.key);
   r.integer("api.limits.max_frame_bytes", c.limits.maxFrameBytes, 64, std::int64_t{1} << 30);
@@ -211,6 +226,8 @@ std::variant<ServerConfig, std::string> parseConfig(std::string_view text,
   r.integer("lines.sip.rtp_last_port", c.sip.rtpLastPort, 1025, 65535);
   r.integer("lines.sip.session_expires_s", c.sip.sessionExpiresS, 0, 86400);
   r.integer("lines.sip.t1_ms", c.sip.t1Ms, 10, 10000);
+  r.integer("lines.sip.tcp_idle_timeout_s", c.sip.tcpIdleTimeoutS, 0, 86400);
+  r.integer("lines.sip.tcp_max_connections", c.sip.tcpMaxConnections, 1, 1 << 24);
   if (const toml::node* lines = r.node("lines.sip.line"); lines != nullptr && r.error.empty()) {
     const toml::array* arr = lines->as_array();
     if (arr == nullptr) {
@@ -273,6 +290,14 @@ std::variant<ServerConfig, std::string> parseConfig(std::string_view text,
   }
   if (c.sip.rtpLastPort <= c.sip.rtpFirstPort) {
     return std::string(sourceName) + ": lines.sip: rtp_last_port must be above rtp_first_port";
+  }
+  if (const std::uint64_t minMs = 64 * std::uint64_t{c.sip.t1Ms};
+      c.sip.tcpIdleTimeoutS != 0 && std::uint64_t{c.sip.tcpIdleTimeoutS} * 1000 < minMs) {
+    // The transport cannot see transactions: a shorter idle time could close a connection
+    // a transaction still waits on (a non-INVITE transaction lasts up to 64*T1).
+    return std::string(sourceName) +
+           ": lines.sip.tcp_idle_timeout_s: must be 0 (never) or at least 64*T1 = " +
+           std::to_string((minMs + 999) / 1000) + " s (t1_ms = " + std::to_string(c.sip.t1Ms) + ")";
   }
   if ((c.tls.cert.empty()) != (c.tls.key.empty())) {
     return std::string(sourceName) + ": api.tls: set both cert and key, or neither";

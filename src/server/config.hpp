@@ -44,6 +44,9 @@ struct SipLinesConfig {
   std::uint32_t rtpLastPort = 20999;
   std::uint32_t sessionExpiresS = 1800;  // RFC 4028 interval asked for; 0 disables
   std::uint32_t t1Ms = 500;              // RFC 3261 T1
+  // A TCP connection with no traffic for this long is closed; 0 = never. At least 64*T1.
+  std::uint32_t tcpIdleTimeoutS = 120;
+  std::uint32_t tcpMaxConnections = 1024;  // clamped below the descriptor limit at start
   std::vector<SipLineEntry> lines;
 };
 
@@ -64,6 +67,11 @@ struct ServerConfig {
   std::string tokenFile = "./var/tapid.token";
   TlsConfig tls;
   Limits limits;
+  std::uint32_t maxClients = 1024;  // API client sockets at once; clamped below the fd limit
+
+  // Descriptors kept free for the API and SIP listeners: calls and SIP TCP connections are
+  // refused before they would take them. 0 = 1/16 of the limit, at least 8.
+  std::uint32_t fdReserve = 0;
 
   std::int64_t ownerlessGraceMs = 0;
   std::int64_t idleReclaimMs = 0;

@@ -13,8 +13,8 @@
 namespace tapi::server {
 
 namespace asio = boost::asio;
-using asio::local::stream_protocol;
 using asio::ip::tcp;
+using asio::local::stream_protocol;
 
 namespace {
 
@@ -32,23 +32,64 @@ bool socketIsLive(const std::string& path) {
   return live;
 }
 
+/** What a listener does after one accept() completed. */
+enum class AfterAccept : std::uint8_t {
+  Serve,       ///< a connection to serve; accept the next at once
+  Refused,     ///< closed at once (maxClients open); accept the next at once
+  Retry,       ///< a failure about this one connection; accept the next at once
+  WaitForFds,  ///< no descriptor left: wait before accepting again
+};
+
+template <typename Socket>
+AfterAccept afterAccept(const boost::system::error_code& ec, Socket& s, SessionContext& ctx,
+                        const char* transport) {
+  if (ec) {
+    if (base::isOutOfDescriptors(ec.value())) {
+      ++ctx.acceptNoFds;
+      return AfterAccept::WaitForFds;
+    }
+    spdlog::warn("event=accept_failed transport={} error=\"{}\"", transport, ec.message());
+    return AfterAccept::Retry;
+  }
+  if (ctx.live.size() >= ctx.maxClients) {
+    ++ctx.refusedClients;
+    boost::system::error_code ignored;
+    s.close(ignored);
+    return AfterAccept::Refused;
+  }
+  return AfterAccept::Serve;
+}
+
+/** Logs the first failure of a run of EMFILE/ENFILE, not each retry. */
+void logOutOfFds(const base::Backoff& b, const char* transport,
+                 const boost::system::error_code& ec) {
+  if (b.failures() == 1) {
+    spdlog::warn("event=accept_no_descriptors transport={} error=\"{}\" action=backoff", transport,
+                 ec.message());
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
 // Unix
 
 UnixListener::UnixListener(asio::io_context& io, std::string path, SessionContext& ctx)
-    : acceptor_(io), path_(std::move(path)), ctx_(ctx) {}
+    : acceptor_(io), retry_(io), path_(std::move(path)), ctx_(ctx) {}
 
-UnixListener::~UnixListener() { close(); }
+UnixListener::~UnixListener() {
+  close();
+}
 
-std::variant<std::unique_ptr<UnixListener>, std::string> UnixListener::bind(
-    asio::io_context& io, const std::string& path, std::uint32_t mode, SessionContext& ctx) {
+std::variant<std::unique_ptr<UnixListener>, std::string> UnixListener::bind(asio::io_context& io,
+                                                                            const std::string& path,
+                                                                            std::uint32_t mode,
+                                                                            SessionContext& ctx) {
   if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
     return "unix socket path too long (max " + std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) +
            " bytes): " + path;
   }
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       return path + " exists and is not a socket: not removing it";
@@ -82,7 +123,9 @@ std::variant<std::unique_ptr<UnixListener>, std::string> UnixListener::bind(
   return l;
 }
 
-void UnixListener::start() { acceptNext(); }
+void UnixListener::start() {
+  acceptNext();
+}
 
 void UnixListener::acceptNext() {
   acceptor_.async_accept([this](boost::system::error_code ec, stream_protocol::socket s) {
@@ -91,10 +134,23 @@ void UnixListener::acceptNext() {
     if (ec == asio::error::operation_aborted || closed_) {
       return;
     }
-    if (!ec) {
-      startUnixSession(std::move(s), ctx_);
-    } else {
-      spdlog::warn("event=accept_failed transport=unix error=\"{}\"", ec.message());
+    switch (afterAccept(ec, s, ctx_, "unix")) {
+      case AfterAccept::Serve:
+        backoff_.reset();
+        startUnixSession(std::move(s), ctx_);
+        break;
+      case AfterAccept::Refused:
+      case AfterAccept::Retry:
+        break;
+      case AfterAccept::WaitForFds:
+        retry_.expires_after(backoff_.next());
+        logOutOfFds(backoff_, "unix", ec);
+        retry_.async_wait([this](const boost::system::error_code& tec) {
+          if (tec != asio::error::operation_aborted && !closed_) {
+            acceptNext();
+          }
+        });
+        return;
     }
     acceptNext();
   });
@@ -107,6 +163,7 @@ void UnixListener::close() {
   closed_ = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  retry_.cancel();
   ::unlink(path_.c_str());
 }
 
@@ -114,7 +171,7 @@ void UnixListener::close() {
 // TCP
 
 TcpListener::TcpListener(asio::io_context& io, SessionContext& ctx, asio::ssl::context* tls)
-    : acceptor_(io), ctx_(ctx), tls_(tls) {}
+    : acceptor_(io), retry_(io), ctx_(ctx), tls_(tls) {}
 
 std::variant<std::unique_ptr<TcpListener>, std::string> TcpListener::bind(
     asio::io_context& io, const std::string& hostPort, SessionContext& ctx,
@@ -162,7 +219,9 @@ std::variant<std::unique_ptr<TcpListener>, std::string> TcpListener::bind(
   return l;
 }
 
-void TcpListener::start() { acceptNext(); }
+void TcpListener::start() {
+  acceptNext();
+}
 
 void TcpListener::acceptNext() {
   acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket s) {
@@ -171,10 +230,23 @@ void TcpListener::acceptNext() {
     if (ec == asio::error::operation_aborted || closed_) {
       return;
     }
-    if (!ec) {
-      startTcpSession(std::move(s), ctx_, tls_);
-    } else {
-      spdlog::warn("event=accept_failed transport=tcp error=\"{}\"", ec.message());
+    switch (afterAccept(ec, s, ctx_, "tcp")) {
+      case AfterAccept::Serve:
+        backoff_.reset();
+        startTcpSession(std::move(s), ctx_, tls_);
+        break;
+      case AfterAccept::Refused:
+      case AfterAccept::Retry:
+        break;
+      case AfterAccept::WaitForFds:
+        retry_.expires_after(backoff_.next());
+        logOutOfFds(backoff_, "tcp", ec);
+        retry_.async_wait([this](const boost::system::error_code& tec) {
+          if (tec != asio::error::operation_aborted && !closed_) {
+            acceptNext();
+          }
+        });
+        return;
     }
     acceptNext();
   });
@@ -187,6 +259,7 @@ void TcpListener::close() {
   closed_ = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  retry_.cancel();
 }
 
 std::string TcpListener::address() const {
@@ -195,8 +268,8 @@ std::string TcpListener::address() const {
   if (ec) {
     return "?";
   }
-  const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
-                                                : ep.address().to_string();
+  const std::string host =
+      ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
   return host + ":" + std::to_string(ep.port());
 }
 

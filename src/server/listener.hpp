@@ -1,6 +1,9 @@
 #pragma once
 // The API listeners: a Unix socket (file permissions are the authentication) and TCP
-// (bearer token, optional TLS). Each accepted connection is handed to session.hpp.
+// (bearer token, optional TLS). Each accepted connection is handed to session.hpp, unless
+// SessionContext::maxClients are open (then it is closed at once and counted). When accept()
+// fails for lack of descriptors the listener waits (10 ms doubling to 1 s) before trying
+// again: the pending connection keeps the socket readable, so retrying at once would spin.
 
 #include <cstdint>
 #include <memory>
@@ -10,7 +13,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include "base/backoff.hpp"
 #include "server/session.hpp"
 
 namespace tapi::server {
@@ -22,9 +27,10 @@ class UnixListener {
    * is removed first; a live one means another server runs there: an error.
    * @return the listener (not yet accepting), or a message.
    */
-  static std::variant<std::unique_ptr<UnixListener>, std::string> bind(
-      boost::asio::io_context& io, const std::string& path, std::uint32_t mode,
-      SessionContext& ctx);
+  static std::variant<std::unique_ptr<UnixListener>, std::string> bind(boost::asio::io_context& io,
+                                                                       const std::string& path,
+                                                                       std::uint32_t mode,
+                                                                       SessionContext& ctx);
   ~UnixListener();
 
   void start();
@@ -37,6 +43,8 @@ class UnixListener {
   void acceptNext();
 
   boost::asio::local::stream_protocol::acceptor acceptor_;
+  boost::asio::steady_timer retry_;
+  base::Backoff backoff_;
   std::string path_;
   SessionContext& ctx_;
   bool closed_ = false;
@@ -62,6 +70,8 @@ class TcpListener {
   void acceptNext();
 
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_;
+  base::Backoff backoff_;
   SessionContext& ctx_;
   boost::asio::ssl::context* tls_;
   bool closed_ = false;

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "base/asio_loop.hpp"
+#include "base/fd_budget.hpp"
 #include "cdr/record_json.hpp"
 #include "engine/engine.hpp"
 #include "providers/multi/multi_provider.hpp"
@@ -100,6 +101,7 @@ struct Server::Impl {
   // posts to it or has operations pending on it.
   ServerConfig cfg;
   base::AsioLoop loop;
+  std::unique_ptr<base::FdBudget> fdBudget;  // outlives the SIP provider that uses it
   std::unique_ptr<providers::sim::SimProvider> sim;
   std::unique_ptr<providers::sip::SipProvider> sip;
   std::unique_ptr<providers::multi::MultiProvider> providers;
@@ -125,6 +127,7 @@ struct Server::Impl {
   void pollClients();
   void pollEngine(int turnsLeft);
   void finish();
+  void budgetDescriptors();
   std::string metrics() const;
 };
 
@@ -191,6 +194,7 @@ int Server::Impl::setUp() {
   }
   ensureParentDir(cfg.unixSocket);
   ensureParentDir(cfg.callsJsonl);
+  budgetDescriptors();
 
   // Lines and engine.
   std::vector<providers::sim::LineConfig> lines;
@@ -210,6 +214,9 @@ int Server::Impl::setUp() {
     sc.firstDeviceId = cfg.sim.count;
     sc.session.sessionExpires = std::chrono::seconds(cfg.sip.sessionExpiresS);
     sc.timers.t1 = std::chrono::milliseconds(cfg.sip.t1Ms);
+    sc.tcpIdleTimeout = std::chrono::seconds(cfg.sip.tcpIdleTimeoutS);
+    sc.tcpMaxConnections = cfg.sip.tcpMaxConnections;
+    sc.fdBudget = fdBudget.get();
     for (const SipLineEntry& e : cfg.sip.lines) {
       providers::sip::SipLineConfig l;
       l.name = e.name;
@@ -259,6 +266,7 @@ int Server::Impl::setUp() {
   }
 
   ctx = std::make_unique<SessionContext>(SessionContext{*hub, {}, {}, {}, 0, false, 0, 0});
+  ctx->maxClients = cfg.maxClients;
   ctx->metrics = [this] { return metrics(); };
 
   // Listeners.
@@ -329,6 +337,33 @@ int Server::Impl::setUp() {
   spdlog::info("event=ready lines={} calls_jsonl={} pid={}", engine->lines().size(),
                cfg.callsJsonl.empty() ? "off" : cfg.callsJsonl, ::getpid());
   return 0;
+}
+
+void Server::Impl::budgetDescriptors() {
+  // main() raised the soft limit to the hard one; what is open now (stdio, the loop's own
+  // descriptors, anything inherited) is not available to connections and calls.
+  const std::size_t limit = base::fileLimit();
+  const std::size_t reserve =
+      cfg.fdReserve != 0 ? std::size_t{cfg.fdReserve} : base::defaultFdReserve(limit);
+  fdBudget = std::make_unique<base::FdBudget>(limit, reserve);
+  const std::size_t room = fdBudget->available();
+  // Each cap stays below what the limit leaves, so a full set of connections cannot take
+  // the reserve; several full sets together are still refused by the budget (SIP) or wait
+  // on the accept backoff (API).
+  const auto clamp = [&](const char* key, std::uint32_t& cap) {
+    const std::size_t fit = std::max<std::size_t>(room, 1);
+    if (cap > fit) {
+      spdlog::warn("event=limit_lowered setting={} configured={} effective={} fd_limit={}", key,
+                   cap, fit, limit);
+      cap = static_cast<std::uint32_t>(fit);
+    }
+  };
+  clamp("api.max_clients", cfg.maxClients);
+  if (cfg.sip.enabled) {
+    clamp("lines.sip.tcp_max_connections", cfg.sip.tcpMaxConnections);
+  }
+  spdlog::info("event=fd_budget limit={} open={} reserve={} available={}", limit, fdBudget->open(),
+               reserve, room);
 }
 
 void Server::Impl::waitForSignal() {
@@ -471,6 +506,15 @@ std::string Server::Impl::metrics() const {
         s.reclaimedHandles, "counter");
   gauge(out, "tapid_connections", "WebSocket API connections.", hub->connections());
   gauge(out, "tapid_open_sockets", "Client sockets (API and plain HTTP).", ctx->live.size());
+  gauge(out, "tapid_api_refused_total", "API client sockets closed at once: max_clients open.",
+        ctx->refusedClients, "counter");
+  gauge(out, "tapid_api_accept_no_fds_total",
+        "API accepts that failed with EMFILE/ENFILE (each followed by a backoff).",
+        ctx->acceptNoFds, "counter");
+  gauge(out, "tapid_fd_limit", "File descriptor limit (soft RLIMIT_NOFILE).", fdBudget->limit());
+  gauge(out, "tapid_fd_open", "File descriptors open (counted at most every 100 ms).",
+        fdBudget->open());
+  gauge(out, "tapid_fd_reserve", "File descriptors kept for the listeners.", fdBudget->reserve());
   if (sip) {
     const providers::sip::SipStats ss = sip->sipStats();
     gauge(out, "tapid_sip_sessions", "SIP INVITE sessions (finishing ones included).", ss.sessions);
@@ -483,6 +527,18 @@ std::string Server::Impl::metrics() const {
     gauge(out, "tapid_sip_calls_total", "SIP calls created.", ss.callsTotal, "counter");
     gauge(out, "tapid_sip_481_total", "Requests answered 481 (unknown dialog).", ss.answered481,
           "counter");
+    gauge(
+        out, "tapid_sip_calls_refused_fds_total",
+        "SIP calls refused (INVITE 503, lineMakeCall RESOURCEUNAVAIL): descriptors at the reserve.",
+        ss.callsRefusedNoFds, "counter");
+    gauge(out, "tapid_sip_tcp_refused_total",
+          "SIP TCP connections closed at once: connection cap or descriptor budget.", ss.tcpRefused,
+          "counter");
+    gauge(out, "tapid_sip_tcp_accept_no_fds_total",
+          "SIP TCP accepts that failed with EMFILE/ENFILE (each followed by a backoff).",
+          ss.tcpAcceptNoFds, "counter");
+    gauge(out, "tapid_sip_tcp_evicted_total",
+          "Idle SIP TCP connections closed to make room for a new one.", ss.tcpEvicted, "counter");
     out += "# HELP tapid_sip_sessions_ended_total SIP sessions ended, by how they ended.\n";
     out += "# TYPE tapid_sip_sessions_ended_total counter\n";
     for (std::size_t k = 0; k < ss.endedBy.size(); ++k) {

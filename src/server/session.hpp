@@ -45,6 +45,12 @@ struct SessionContext {
   /** Counters for /metrics. */
   std::uint64_t httpRequests = 0;
   std::uint64_t unauthorized = 0;
+  /** Client sockets (all listeners together) above which new ones are closed at once. */
+  std::size_t maxClients = 1024;
+  /** Connections closed at once because maxClients were open. */
+  std::uint64_t refusedClients = 0;
+  /** accept() failures for lack of descriptors (EMFILE/ENFILE), each followed by a backoff. */
+  std::uint64_t acceptNoFds = 0;
 };
 
 /** Serves one accepted Unix-socket connection (no authentication: file permissions). */

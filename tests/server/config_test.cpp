@@ -44,6 +44,11 @@ TEST(ServerConfig, DefaultTextMatchesDefaults) {
   EXPECT_EQ(c.shutdownGraceMs, d.shutdownGraceMs);
   EXPECT_EQ(c.ownerlessGraceMs, d.ownerlessGraceMs);
   EXPECT_EQ(c.keepRecords, d.keepRecords);
+  EXPECT_EQ(c.fdReserve, d.fdReserve);
+  EXPECT_EQ(c.maxClients, d.maxClients);
+  EXPECT_EQ(c.sip.tcpIdleTimeoutS, 120u);
+  EXPECT_EQ(c.sip.tcpIdleTimeoutS, d.sip.tcpIdleTimeoutS);
+  EXPECT_EQ(c.sip.tcpMaxConnections, d.sip.tcpMaxConnections);
 }
 
 TEST(ServerConfig, EmptyFileIsTheDefaults) {
@@ -95,14 +100,43 @@ TEST(ServerConfig, SipLines) {
   EXPECT_EQ(c.sip.lines[1].transport, "tcp");
 }
 
+TEST(ServerConfig, DescriptorAndTcpSettings) {
+  const ServerConfig c = parsed(
+      "fd_reserve = 40\n[api]\nmax_clients = 50\n"
+      "[lines.sip]\nt1_ms = 100\ntcp_idle_timeout_s = 7\ntcp_max_connections = 300\n");
+  EXPECT_EQ(c.fdReserve, 40u);
+  EXPECT_EQ(c.maxClients, 50u);
+  EXPECT_EQ(c.sip.tcpIdleTimeoutS, 7u);  // 64*T1 = 6.4 s
+  EXPECT_EQ(c.sip.tcpMaxConnections, 300u);
+  EXPECT_EQ(parsed("[lines.sip]\ntcp_idle_timeout_s = 0\n").sip.tcpIdleTimeoutS, 0u);
+  EXPECT_EQ(parsed("[lines.sip]\ntcp_idle_timeout_s = 32\n").sip.tcpIdleTimeoutS, 32u);
+}
+
+TEST(ServerConfig, TcpIdleTimeoutBelow64T1IsRefused) {
+  // With the default T1 (500 ms) a non-INVITE transaction may wait up to 32 s.
+  const std::string e = refused("[lines.sip]\ntcp_idle_timeout_s = 31\n");
+  EXPECT_NE(e.find("lines.sip.tcp_idle_timeout_s"), std::string::npos) << e;
+  EXPECT_NE(e.find("at least 64*T1 = 32 s"), std::string::npos) << e;
+  EXPECT_NE(refused("[lines.sip]\nt1_ms = 1000\ntcp_idle_timeout_s = 60\n").find("64 s"),
+            std::string::npos);
+  EXPECT_NE(refused("[lines.sip]\ntcp_idle_timeout_s = -1\n").find("tcp_idle_timeout_s"),
+            std::string::npos);
+  EXPECT_NE(refused("[lines.sip]\ntcp_idle_timeout_s = \"2m\"\n").find("expected an integer"),
+            std::string::npos);
+  EXPECT_NE(refused("[api]\nmax_clients = 0\n").find("api.max_clients"), std::string::npos);
+  EXPECT_NE(refused("[lines.sip]\ntcp_max_connections = 0\n").find("tcp_max_connections"),
+            std::string::npos);
+}
+
 TEST(ServerConfig, Refusals) {
   EXPECT_NE(refused("[api]\ntcp_listn = \"x\"\n").find("api.tcp_listn: unknown setting"),
             std::string::npos);
   EXPECT_NE(refused("[lines.sim]\ncount = \"two\"\n").find("lines.sim.count"), std::string::npos);
   EXPECT_NE(refused("[lines.sim]\ncount = -1\n").find("lines.sim.count"), std::string::npos);
   EXPECT_NE(refused("[api.tls]\ncert = \"a.pem\"\n").find("api.tls"), std::string::npos);
-  EXPECT_NE(refused("[lines.sip]\nrtp_first_port = 3000\nrtp_last_port = 3000\n").find("rtp_last_port"),
-            std::string::npos);
+  EXPECT_NE(
+      refused("[lines.sip]\nrtp_first_port = 3000\nrtp_last_port = 3000\n").find("rtp_last_port"),
+      std::string::npos);
   EXPECT_NE(refused("[[lines.sip.line]]\nuser = \"a\"\n").find("lines.sip.line[0].user and domain"),
             std::string::npos);
   EXPECT_NE(refused("[[lines.sip.line]]\nuser = \"a\"\ndomain = \"h\"\npasword = \"x\"\n")

@@ -5,10 +5,11 @@
 #include <string>
 #include <variant>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
+#include "base/fd_budget.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 
@@ -44,7 +45,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(level);
-  spdlog::info("event=start config={}", configPath.empty() ? "defaults" : configPath);
+  // Every call holds two descriptors (RTP + RTCP) and every connection one: use all the
+  // descriptors the hard limit allows, not the small soft default.
+  const std::size_t fdLimit = tapi::base::raiseFileLimit();
+  spdlog::info("event=start config={} fd_limit={}", configPath.empty() ? "defaults" : configPath,
+               fdLimit);
 
   tapi::server::Server server(std::move(config));
   return server.run();

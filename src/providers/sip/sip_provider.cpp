@@ -233,6 +233,9 @@ Result<std::unique_ptr<SipProvider>> SipProvider::create(base::EventLoop& loop,
     }
     tp::TcpOptions opts;
     opts.idleTimeout = c.tcpIdleTimeout;
+    opts.maxConnections = c.tcpMaxConnections;
+    opts.fdBudget = c.fdBudget;
+    opts.evictIdleAfter = std::chrono::duration_cast<std::chrono::milliseconds>(64 * c.timers.t1);
     auto tcp = tp::TcpTransport::open(io, e, opts);
     if (!tcp) {
       say("sip: cannot listen on TCP " + c.listenTcp + ": " + tcp.error().message());
@@ -496,6 +499,10 @@ Result<spi::ProviderCallId> SipProvider::makeCall(spi::RequestId id, std::uint32
   if (params.userUserInfo.size() > 128) {
     return LineErr::UserUserInfoTooBig;
   }
+  if (config_.fdBudget != nullptr && !config_.fdBudget->admit(2)) {
+    ++callsRefusedNoFds_;  // RTP + RTCP would eat the descriptors kept for the listeners
+    return LineErr::ResourceUnavail;
+  }
   auto rtp = rtp_->reserve();
   if (!rtp) {
     return LineErr::ResourceUnavail;
@@ -657,6 +664,16 @@ void SipProvider::onIncoming(sess::SessionHandle s, const msg::SipMessage& invit
   }
   if (shuttingDown_) {
     refuse(503, 41);
+    return;
+  }
+  if (config_.fdBudget != nullptr && !config_.fdBudget->admit(2)) {
+    // Overload, answered like shutdown (503): the call's RTP and RTCP ports would take the
+    // descriptors kept for the listeners. Checked before the line and the SDP so a flood of
+    // INVITEs costs nothing more.
+    ++callsRefusedNoFds_;
+    hdr::Reason r{"Q.850", 47, std::string(hdr::q850Text(47)), {}};
+    (void)sessions_->reject(s, 503, {}, {{"Reason", q850Header(r)}, {"Retry-After", "5"}});
+    sessions_->release(s);
     return;
   }
   // An unknown user and a line no application has open get the same answer, so a scan
@@ -1270,6 +1287,13 @@ SipStats SipProvider::sipStats() const {
   s.outOfDialog = ss.outOfDialog;
   s.callsTotal = callsTotal_;
   s.answered481 = ss.answered481;
+  s.callsRefusedNoFds = callsRefusedNoFds_;
+  if (tcp_) {
+    const tp::TransportStats& t = tcp_->stats();
+    s.tcpRefused = t.dropped(tp::DropReason::TooManyConnections);
+    s.tcpAcceptNoFds = t.dropped(tp::DropReason::NoDescriptors);
+    s.tcpEvicted = t.dropped(tp::DropReason::Evicted);
+  }
   s.endedBy = ss.endedBy;
   return s;
 }

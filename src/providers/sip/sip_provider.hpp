@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "base/event_loop.hpp"
+#include "base/fd_budget.hpp"
 #include "providers/sip/cause/cause_map.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/sdp/rtp_ports.hpp"
@@ -52,8 +53,15 @@ struct SipProviderConfig {
   std::uint16_t rtpFirstPort = 20000;
   std::uint16_t rtpLastPort = 20999;
   std::uint32_t firstDeviceId = 0;  ///< device id of the first line
-  /** A TCP connection with no traffic for this long is closed. */
+  /** A TCP connection with no traffic for this long is closed; zero: never (>= 64*T1). */
   std::chrono::milliseconds tcpIdleTimeout{std::chrono::minutes{2}};
+  std::size_t tcpMaxConnections = 1024;  ///< accepted + opened TCP connections at once
+  /**
+   * The process's descriptor budget (not owned; null: unchecked). A call needs two
+   * descriptors (RTP + RTCP): below the reserve, an INVITE is answered 503 with Retry-After
+   * and lineMakeCall fails with LINEERR_RESOURCEUNAVAIL; TCP connections are refused.
+   */
+  base::FdBudget* fdBudget = nullptr;
   tapi::sip::transaction::TimerConfig timers;
   tapi::sip::session::SessionConfig session;
   bool cancelAsNormal =
@@ -75,6 +83,10 @@ struct SipStats {
   std::size_t outOfDialog = 0;    ///< REGISTER/OPTIONS transactions awaiting an answer
   std::uint64_t callsTotal = 0;
   std::uint64_t answered481 = 0;
+  std::uint64_t callsRefusedNoFds = 0;      ///< calls refused: descriptor budget below the reserve
+  std::uint64_t tcpRefused = 0;             ///< TCP connections refused (cap or descriptor budget)
+  std::uint64_t tcpAcceptNoFds = 0;         ///< TCP accepts that failed with EMFILE/ENFILE
+  std::uint64_t tcpEvicted = 0;             ///< idle TCP connections closed to make room
   std::array<std::uint64_t, 10> endedBy{};  ///< sessions ended, by session::EndKind
   bool allZero() const noexcept {
     return calls == 0 && pendingRequests == 0 && sessions == 0 && dialogs == 0 &&
@@ -173,6 +185,7 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
   spi::ProviderCallId nextCallId_ = 1;
   std::uint32_t nextNetworkCallId_ = 1;
   std::uint64_t callsTotal_ = 0;
+  std::uint64_t callsRefusedNoFds_ = 0;
   bool shuttingDown_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -11,6 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/backoff.hpp"
+
 namespace tapi::sip::transport {
 
 namespace asio = boost::asio;
@@ -52,7 +54,12 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
   };
   using ConnPtr = std::shared_ptr<Conn>;
 
-  Impl(asio::io_context& io, TcpOptions opts) : io_(io), acceptor_(io), options_(opts) {}
+  Impl(asio::io_context& io, TcpOptions opts)
+      : io_(io),
+        acceptor_(io),
+        acceptRetry_(io),
+        options_(opts),
+        acceptBackoff_(opts.acceptRetryFirst, opts.acceptRetryMax) {}
 
   // --- accepting -------------------------------------------------------------------------
 
@@ -71,8 +78,20 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
     if (closed_ || ec == asio::error::operation_aborted) {
       return;
     }
+    if (ec && base::isOutOfDescriptors(ec.value())) {
+      // The connection stays in the backlog and the socket stays readable: accepting again
+      // at once would spin. Free a descriptor if an idle connection can give one, else wait.
+      stats_.count(DropReason::NoDescriptors);
+      if (evictIdlest()) {
+        startAccept();
+      } else {
+        retryAcceptLater();
+      }
+      return;
+    }
     if (!ec) {
-      if (connections_.size() >= options_.maxConnections) {
+      acceptBackoff_.reset();
+      if (!roomForOneMore() && !evictIdlest()) {
         stats_.count(DropReason::TooManyConnections);
         boost::system::error_code ignored;
         conn->socket.close(ignored);
@@ -90,8 +109,50 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
         }
       }
     }
-    // Accept errors such as EMFILE are transient: keep accepting.
+    // Other accept errors (ECONNABORTED, ...) concern one connection: keep accepting.
     startAccept();
+  }
+
+  void retryAcceptLater() {
+    acceptRetry_.expires_after(acceptBackoff_.next());
+    acceptRetry_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec && !self->closed_) {
+        self->startAccept();
+      }
+    });
+  }
+
+  /** Whether one more connection fits under maxConnections and the descriptor budget. */
+  bool roomForOneMore() {
+    if (connections_.size() >= options_.maxConnections) {
+      return false;
+    }
+    return options_.fdBudget == nullptr || options_.fdBudget->admit(1);
+  }
+
+  /**
+   * Closes the connection idle longest if it has been idle at least evictIdleAfter and has
+   * nothing to write. @return whether one was closed (its descriptor is free again).
+   */
+  bool evictIdlest() {
+    if (options_.evictIdleAfter.count() <= 0) {
+      return false;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    ConnPtr idlest;
+    for (const auto& [id, c] : connections_) {
+      if (c->connected && !c->writing && c->queue.empty() &&
+          now - c->lastActivity >= options_.evictIdleAfter &&
+          (!idlest || c->lastActivity < idlest->lastActivity)) {
+        idlest = c;
+      }
+    }
+    if (!idlest) {
+      return false;
+    }
+    stats_.count(DropReason::Evicted);
+    closeConn(idlest, asio::error::timed_out);
+    return true;
   }
 
   void adopt(const ConnPtr& conn) {
@@ -213,7 +274,7 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
       conn = findPeer(to.endpoint);
     }
     if (!conn) {
-      if (connections_.size() >= options_.maxConnections) {
+      if (!roomForOneMore() && !evictIdlest()) {
         stats_.count(DropReason::TooManyConnections);
         post(std::move(done), std::make_error_code(std::errc::no_buffer_space));
         return;
@@ -345,6 +406,7 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
     sink_ = nullptr;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    acceptRetry_.cancel();
     auto all = connections_;
     for (auto& [id, conn] : all) {
       closeConn(conn, asio::error::operation_aborted);
@@ -353,7 +415,9 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
 
   asio::io_context& io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer acceptRetry_;  // the wait after accept() ran out of descriptors
   TcpOptions options_;
+  base::Backoff acceptBackoff_;
   Endpoint local_;
   TransportSink* sink_ = nullptr;
   Transport* owner_ = nullptr;

@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "base/fd_budget.hpp"
 #include "base/result.hpp"
 #include "sip/transport/stream_framer.hpp"
 #include "sip/transport/transport.hpp"
@@ -19,8 +20,23 @@ struct TcpOptions {
   FramerLimits framing;                  ///< per-connection framing limits
   std::size_t maxConnections = 1024;     ///< accepted + opened connections at once
   std::size_t maxQueuedBytes = 1 << 20;  ///< unsent bytes per connection
-  /** A connection with no traffic for this long is closed; zero disables. */
+  /**
+   * A connection with no traffic (read or written) for this long is closed; zero disables.
+   * The transport does not see transactions: keep it at least 64*T1 so that no non-INVITE
+   * transaction still waits on a connection it closes.
+   */
   std::chrono::milliseconds idleTimeout{std::chrono::minutes{2}};
+  /**
+   * When a new connection finds no room (maxConnections, the descriptor budget, or accept()
+   * failing with EMFILE/ENFILE), the connection idle longest is closed for it, provided it
+   * has been idle at least this long (64*T1 by default); zero: never close one for room.
+   */
+  std::chrono::milliseconds evictIdleAfter{std::chrono::seconds{32}};
+  /** Descriptors, shared with the rest of the process; null: only maxConnections counts. */
+  base::FdBudget* fdBudget = nullptr;
+  /** After accept() fails for lack of descriptors: first retry delay, doubling up to max. */
+  std::chrono::milliseconds acceptRetryFirst{10};
+  std::chrono::milliseconds acceptRetryMax{1000};
 };
 
 /**
@@ -33,8 +49,8 @@ class TcpTransport final : public Transport {
    * Binds, listens and starts accepting.
    * @param local the address and port to listen on (port 0: the kernel picks one).
    */
-  static Result<std::unique_ptr<TcpTransport>> open(boost::asio::io_context& io, const Endpoint& local,
-                                                    TcpOptions options = {});
+  static Result<std::unique_ptr<TcpTransport>> open(boost::asio::io_context& io,
+                                                    const Endpoint& local, TcpOptions options = {});
   ~TcpTransport() override;
 
   TcpTransport(const TcpTransport&) = delete;

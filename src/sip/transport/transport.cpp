@@ -75,7 +75,9 @@ std::string Endpoint::hostString() const {
   return address.to_string();
 }
 
-std::string Endpoint::toString() const { return hostString() + ":" + std::to_string(port); }
+std::string Endpoint::toString() const {
+  return hostString() + ":" + std::to_string(port);
+}
 
 std::string_view toString(DropReason r) noexcept {
   switch (r) {
@@ -95,6 +97,10 @@ std::string_view toString(DropReason r) noexcept {
       return "BufferOverflow";
     case DropReason::TooManyConnections:
       return "TooManyConnections";
+    case DropReason::NoDescriptors:
+      return "NoDescriptors";
+    case DropReason::Evicted:
+      return "Evicted";
     case DropReason::SendQueueFull:
       return "SendQueueFull";
     case DropReason::IdleTimeout:

@@ -55,7 +55,10 @@ enum class DropReason : std::uint8_t {
   BodyTooLarge,          ///< Content-Length above the configured body limit (closed)
   HeaderTooLarge,        ///< no end of headers within the configured limit (closed)
   BufferOverflow,        ///< a connection buffered more unread bytes than allowed (closed)
-  TooManyConnections,    ///< an accepted connection over the connection limit (closed)
+  TooManyConnections,    ///< an accepted connection over the connection limit or the
+                         ///< descriptor budget (closed at once)
+  NoDescriptors,         ///< accept() failed with EMFILE/ENFILE (retried after a backoff)
+  Evicted,               ///< an idle connection closed to make room for a new one
   SendQueueFull,         ///< a send to a connection whose write queue was full
   IdleTimeout,           ///< a connection closed after no traffic for the idle time
   ReadError,             ///< a socket read failed or the peer reset
@@ -88,10 +91,10 @@ struct TransportStats {
 /** One complete SIP message as received (a datagram, or one framed message of a stream). */
 struct ReceivedPacket {
   Protocol protocol = Protocol::Udp;
-  Endpoint source;             ///< the peer's address and port
-  Endpoint local;              ///< the address and port it arrived on
+  Endpoint source;              ///< the peer's address and port
+  Endpoint local;               ///< the address and port it arrived on
   ConnectionId connection = 0;  ///< the stream connection, 0 for datagrams
-  std::string bytes;           ///< the message; ownership passes to the receiver
+  std::string bytes;            ///< the message; ownership passes to the receiver
 };
 
 /** Where to send: the peer, and for streams the connection to prefer if still open. */

@@ -1,5 +1,7 @@
 #include "sip/transport/tcp_transport.hpp"
 
+#include <sys/resource.h>
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -21,7 +23,9 @@ struct Collect : TransportSink {
   void onPacket(Transport&, ReceivedPacket&& p) override { got.push_back(std::move(p)); }
 };
 
-Endpoint any(const char* ip) { return Endpoint{asio::ip::make_address(ip), 0}; }
+Endpoint any(const char* ip) {
+  return Endpoint{asio::ip::make_address(ip), 0};
+}
 
 std::string msg(std::string_view body) {
   return "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\nContent-Length: " +
@@ -36,14 +40,15 @@ struct RawClient {
   void write(const std::string& s) { asio::write(sock, asio::buffer(s)); }
   // Starts a read that records EOF/reset (how a test sees the server close the connection).
   void watchClose() {
-    sock.async_read_some(asio::buffer(buf), [this](const boost::system::error_code& ec, std::size_t n) {
-      if (ec) {
-        closed = true;
-        return;
-      }
-      received.append(buf.data(), n);
-      watchClose();
-    });
+    sock.async_read_some(asio::buffer(buf),
+                         [this](const boost::system::error_code& ec, std::size_t n) {
+                           if (ec) {
+                             closed = true;
+                             return;
+                           }
+                           received.append(buf.data(), n);
+                           watchClose();
+                         });
   }
   tcp::socket sock;
   std::array<char, 4096> buf{};
@@ -75,7 +80,8 @@ void exchange(const char* ip) {
   EXPECT_TRUE((*server)->isOpen(in.connection));
 
   // The response goes back on the same connection: nothing new is opened.
-  (*server)->send(Destination{in.source, in.connection}, "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n", nullptr);
+  (*server)->send(Destination{in.source, in.connection},
+                  "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n", nullptr);
   ASSERT_TRUE(runUntil(io, [&] { return cc.got.size() == 1; }));
   EXPECT_EQ((*server)->stats().connectionsAccepted, 1u);
   EXPECT_EQ((*server)->stats().connectionsOpened, 0u);
@@ -89,8 +95,12 @@ void exchange(const char* ip) {
   EXPECT_EQ((*client)->connectionTo((*server)->localEndpoint()), cc.got[0].connection);
 }
 
-TEST(TcpTransport, RequestResponseAndReuseOverIpv4) { exchange("127.0.0.1"); }
-TEST(TcpTransport, RequestResponseAndReuseOverIpv6) { exchange("::1"); }
+TEST(TcpTransport, RequestResponseAndReuseOverIpv4) {
+  exchange("127.0.0.1");
+}
+TEST(TcpTransport, RequestResponseAndReuseOverIpv6) {
+  exchange("::1");
+}
 
 TEST(TcpTransport, FramesCoalescedAndSplitMessages) {
   asio::io_context io;
@@ -212,6 +222,107 @@ TEST(TcpTransport, ConnectionsOverTheLimitAreRefused) {
   EXPECT_EQ((*server)->stats().connectionsOpen, 1u);
 }
 
+// Lets idle time pass on the loop (idleness is measured in time; nothing else to wait on).
+void idleFor(asio::io_context& io, std::chrono::milliseconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  runUntil(
+      io, [&] { return std::chrono::steady_clock::now() >= until; }, d + d);
+}
+
+TEST(TcpTransport, AtTheLimitTheIdlestConnectionMakesRoomForANewOne) {
+  asio::io_context io;
+  TcpOptions opts;
+  opts.maxConnections = 2;
+  opts.evictIdleAfter = std::chrono::milliseconds{20};
+  auto server = TcpTransport::open(io, any("127.0.0.1"), opts);
+  ASSERT_TRUE(server);
+  Collect cs;
+  (*server)->setSink(&cs);
+  RawClient oldest(io, (*server)->localEndpoint());
+  oldest.watchClose();
+  oldest.write(msg(""));
+  ASSERT_TRUE(runUntil(io, [&] { return cs.got.size() == 1; }));
+  RawClient younger(io, (*server)->localEndpoint());
+  younger.watchClose();
+  idleFor(io, std::chrono::milliseconds{30});
+  younger.write(msg(""));  // keeps `younger` busy, so `oldest` is the idlest
+  ASSERT_TRUE(runUntil(io, [&] { return cs.got.size() == 2; }));
+  RawClient newest(io, (*server)->localEndpoint());
+  newest.write(msg(""));
+  ASSERT_TRUE(runUntil(io, [&] { return cs.got.size() == 3 && oldest.closed; }));
+  EXPECT_FALSE(younger.closed);
+  EXPECT_FALSE((*server)->isOpen(cs.got[0].connection));
+  EXPECT_TRUE((*server)->isOpen(cs.got[2].connection));
+  EXPECT_EQ((*server)->stats().dropped(DropReason::Evicted), 1u);
+  EXPECT_EQ((*server)->stats().dropped(DropReason::TooManyConnections), 0u);
+  EXPECT_EQ((*server)->stats().connectionsOpen, 2u);
+}
+
+TEST(TcpTransport, AConnectionBeyondTheDescriptorBudgetIsRefused) {
+  asio::io_context io;
+  std::size_t openFds = 50;
+  base::FdBudget budget(100, 10, [&]() -> std::optional<std::size_t> { return openFds; });
+  TcpOptions opts;
+  opts.fdBudget = &budget;
+  auto server = TcpTransport::open(io, any("127.0.0.1"), opts);
+  ASSERT_TRUE(server);
+  Collect cs;
+  (*server)->setSink(&cs);
+  RawClient first(io, (*server)->localEndpoint());
+  first.write(msg(""));
+  ASSERT_TRUE(runUntil(io, [&] { return cs.got.size() == 1; }));
+  openFds = 95;  // only the reserve is left
+  budget.recount();
+  RawClient second(io, (*server)->localEndpoint());
+  second.watchClose();
+  ASSERT_TRUE(runUntil(io, [&] { return second.closed; }));
+  EXPECT_EQ((*server)->stats().dropped(DropReason::TooManyConnections), 1u);
+  EXPECT_EQ((*server)->stats().connectionsOpen, 1u);
+  EXPECT_GE(budget.refusals(), 1u);
+}
+
+// Restores RLIMIT_NOFILE when the test ends, passed or not.
+struct FileLimitGuard {
+  rlimit saved{};
+  FileLimitGuard() { ::getrlimit(RLIMIT_NOFILE, &saved); }
+  ~FileLimitGuard() { ::setrlimit(RLIMIT_NOFILE, &saved); }
+  bool setSoft(std::size_t n) {
+    rlimit rl = saved;
+    rl.rlim_cur = n;
+    return ::setrlimit(RLIMIT_NOFILE, &rl) == 0;
+  }
+};
+
+TEST(TcpTransport, AcceptBacksOffWhenDescriptorsRunOutAndRecovers) {
+  asio::io_context io;
+  auto server = TcpTransport::open(io, any("127.0.0.1"));
+  ASSERT_TRUE(server);
+  Collect cs;
+  (*server)->setSink(&cs);
+  FileLimitGuard limit;
+  tcp::socket client(io);
+  client.open(tcp::v4());
+  // The client's socket took the lowest free descriptor number; with the limit just above it
+  // the server's accept() gets EMFILE while the connection waits in the backlog (the
+  // handshake is the kernel's).
+  ASSERT_TRUE(limit.setSoft(static_cast<std::size_t>(client.native_handle()) + 1));
+  const Endpoint to = (*server)->localEndpoint();
+  client.connect(tcp::endpoint(to.address, to.port));
+
+  // 600 ms of a busy retry would be many thousands of attempts; the backoff
+  // (10, 20, 40, 80, 160, 320 ms) allows about six.
+  idleFor(io, std::chrono::milliseconds{600});
+  const auto failures = (*server)->stats().dropped(DropReason::NoDescriptors);
+  EXPECT_GE(failures, 3u);
+  EXPECT_LE(failures, 10u);
+  EXPECT_EQ((*server)->stats().connectionsAccepted, 0u);
+
+  ASSERT_TRUE(limit.setSoft(limit.saved.rlim_cur));
+  ASSERT_TRUE(runUntil(io, [&] { return (*server)->stats().connectionsAccepted == 1; }));
+  asio::write(client, asio::buffer(msg("")));
+  ASSERT_TRUE(runUntil(io, [&] { return cs.got.size() == 1; }));
+}
+
 TEST(TcpTransport, ConnectFailureCompletesTheSendWithAnError) {
   asio::io_context io;
   auto client = TcpTransport::open(io, any("127.0.0.1"));
@@ -241,9 +352,8 @@ TEST(TcpTransport, CloseFailsQueuedSends) {
   ASSERT_TRUE(client && server);
   int failures = 0;
   for (int i = 0; i < 3; ++i) {
-    (*client)->send(Destination{(*server)->localEndpoint()}, msg(""), [&](std::error_code ec) {
-      failures += ec ? 1 : 0;
-    });
+    (*client)->send(Destination{(*server)->localEndpoint()}, msg(""),
+                    [&](std::error_code ec) { failures += ec ? 1 : 0; });
   }
   (*client)->close();
   ASSERT_TRUE(runUntil(io, [&] { return failures == 3; }));
