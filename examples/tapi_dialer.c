@@ -71,6 +71,7 @@ static DWORD waitState(HCALL hCall, DWORD states, DWORD ms, LONG request, LONG* 
       }
     } else if (m.dwMessageID == LINE_CALLSTATE && m.hDevice == hCall) {
       printf("state %s mode 0x%lx\n", stateName((DWORD)m.dwParam1), (unsigned long)m.dwParam2);
+      fflush(stdout); /* progress is visible through a pipe too */
       if (((DWORD)m.dwParam1 & states) != 0) {
         return (DWORD)m.dwParam1;
       }

@@ -606,8 +606,9 @@ int cmdCall(Context& ctx, const Args& a) {
         }
         const auto state = static_cast<tapi::CallState>(m.param1);
         if (!ctx.json) {
+          // Flushed: scripts (and tests) follow the call's progress through a pipe.
           *ctx.out << clockNow() << " call " << callId << " " << describeMessage(m).substr(15)
-                   << "\n";
+                   << std::endl;
         }
         if (state == tapi::CallState::Connected && hangupAfter) {
           s.after(*hangupAfter, dropNow);
@@ -683,7 +684,8 @@ int cmdAnswerOrDrop(Context& ctx, const Args& a, bool answer) {
         }
         const auto state = static_cast<tapi::CallState>(m.param1);
         if (!ctx.json) {
-          *ctx.out << clockNow() << " call " << *id << " " << describeMessage(m).substr(15) << "\n";
+          *ctx.out << clockNow() << " call " << *id << " " << describeMessage(m).substr(15)
+                   << std::endl;
         }
         if (state == tapi::CallState::Connected && hangupAfter) {
           s.after(*hangupAfter, dropNow);
