@@ -14,9 +14,13 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 
+#include "client/backend.hpp"
 #include "tapid_fixture.hpp"
 
 namespace tapi::testing {
@@ -124,8 +128,9 @@ TEST_F(ServerLoss, CppAppGetsLineCloseForEachLineThenReinitAndCallsFailAsDocumen
   EXPECT_EQ(reinit->hDevice, 0u);
   EXPECT_EQ(closed, (std::set<std::uint32_t>{line0->handle(), line1->handle()}));
   {
-    std::lock_guard lock(mutex);
-    EXPECT_TRUE(notified);  // the app's notify ran, as for any message
+    // The app's notify runs as for any message (just after the messages are queued).
+    std::unique_lock lock(mutex);
+    EXPECT_TRUE(cv.wait_for(lock, kNoticeBound, [&] { return notified; }));
   }
   EXPECT_FALSE(app->nextMessage().has_value());
 
@@ -139,8 +144,11 @@ TEST_F(ServerLoss, CppAppGetsLineCloseForEachLineThenReinitAndCallsFailAsDocumen
   EXPECT_EQ(line1->getNewCalls().lineErr(), LineErr::InvalLineHandle);
   // New work: TAPI's REINIT until the app starts again.
   EXPECT_EQ(app->open(0, Privilege::Owner).lineErr(), LineErr::Reinit);
-  EXPECT_EQ(App::initialize(*rt, {.name = "late"}).lineErr(), LineErr::Reinit);
+  // The control connection is lost too: its next request fails (at once, or as its EOF
+  // arrives), and from then on the runtime refuses new apps.
   EXPECT_EQ((*rt)->counters().lineErr(), LineErr::Reinit);
+  EXPECT_TRUE((*rt)->backend().serverLost());
+  EXPECT_EQ(App::initialize(*rt, {.name = "late"}).lineErr(), LineErr::Reinit);
   EXPECT_TRUE((*rt)->lines().empty());
   EXPECT_EQ(made->call.deallocate().lineErr(), LineErr::InvalCallHandle);
   EXPECT_EQ(line1->close().lineErr(), LineErr::InvalLineHandle);
