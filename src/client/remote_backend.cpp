@@ -379,8 +379,11 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
       std::lock_guard lock(mutex_);
       switch (state_) {
         case State::Closed:
-        case State::Lost: return;
-        case State::Connecting: state_ = State::Closed; break;
+        case State::Lost:
+          return;
+        case State::Connecting:
+          state_ = State::Closed;
+          break;
         case State::Open:
           if (endExpected_) {
             state_ = State::Closed;
@@ -392,8 +395,7 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
             events_.push_back(Message{.hDevice = hLine, .type = MessageType::Close});
           }
           openLines_.clear();
-          events_.push_back(
-              Message{.type = kLineDevStateMessage, .param1 = linedevstate::Reinit});
+          events_.push_back(Message{.type = kLineDevStateMessage, .param1 = linedevstate::Reinit});
           break;
       }
       pending.swap(pending_);
@@ -502,7 +504,9 @@ RemoteBackend::~RemoteBackend() {
   control_.reset();
 }
 
-bool RemoteBackend::serverLost() const { return control_ && control_->isLost(); }
+bool RemoteBackend::serverLost() const {
+  return control_ && control_->isLost();
+}
 
 Result<RemoteBackend::ConnectionPtr> RemoteBackend::openConnection(std::function<void()> notify) {
   auto conn = std::make_shared<RemoteConnection>(io_, ioThread_, std::move(notify));

@@ -445,8 +445,8 @@ int cmdLines(Context& ctx, const Args&) {
   }
   std::vector<std::vector<std::string>> rows = {{"DEVICE", "NAME", "ADDRESS", "MAX-UUI"}};
   for (const auto& l : lines) {
-    rows.push_back({std::to_string(l.deviceId), l.name, l.address,
-                    std::to_string(l.maxUserUserInfo)});
+    rows.push_back(
+        {std::to_string(l.deviceId), l.name, l.address, std::to_string(l.maxUserUserInfo)});
   }
   printTable(*ctx.out, rows);
   return kOk;
