@@ -7,7 +7,9 @@
  *
  * The backend comes from the environment (TAPI_SERVER, TAPI_CONFIG; docs/capi.md). On a
  * simulated line, "sim:answer=1s" style destinations script the far end.
- * Exit status: 0 when the call connected and ended cleanly, 1 otherwise.
+ * Exit status: 0 when the call connected and ended cleanly, 3 when the connection to
+ * tapid was lost (LINE_LINEDEVSTATE with LINEDEVSTATE_REINIT, or LINE_CLOSE of the line),
+ * 1 otherwise.
  */
 #include <tapi/tapi.h>
 
@@ -16,6 +18,7 @@
 #include <string.h>
 
 static HLINEAPP g_app;
+static int g_lost; /* the server closed the line or the connection: nothing more will come */
 
 static const char* stateName(DWORD s) {
   switch (s) {
@@ -34,11 +37,33 @@ static const char* stateName(DWORD s) {
   }
 }
 
+/* Notes a lost server: REINIT (the connection is gone), or LINE_CLOSE (the line is gone,
+ * and with it the call; a REINIT queued right behind it says why). */
+static int lost(const LINEMESSAGE* m) {
+  LINEMESSAGE next;
+  if (m->dwMessageID == LINE_LINEDEVSTATE && (m->dwParam1 & LINEDEVSTATE_REINIT) != 0) {
+    fprintf(stderr, "lost the connection to tapid\n");
+    g_lost = 1;
+  } else if (m->dwMessageID == LINE_CLOSE) {
+    while (lineGetMessage(g_app, &next, 0) == 0) {
+      if (next.dwMessageID == LINE_LINEDEVSTATE && (next.dwParam1 & LINEDEVSTATE_REINIT) != 0) {
+        return lost(&next);
+      }
+    }
+    fprintf(stderr, "the server closed the line\n");
+    g_lost = 1;
+  }
+  return g_lost;
+}
+
 /* Waits up to `ms` for a LINE_CALLSTATE on hCall in `states` (a mask); returns the state or 0.
- * A LINE_REPLY for `request` with an error ends the wait too (returns 0). */
+ * A LINE_REPLY for `request` with an error, or a lost server, ends the wait too (returns 0). */
 static DWORD waitState(HCALL hCall, DWORD states, DWORD ms, LONG request, LONG* replyResult) {
   LINEMESSAGE m;
   while (lineGetMessage(g_app, &m, ms) == 0) {
+    if (lost(&m)) {
+      return 0;
+    }
     if (m.dwMessageID == LINE_REPLY && (LONG)m.dwParam1 == request) {
       *replyResult = (LONG)(DWORD)m.dwParam2;
       if (*replyResult < 0) {
@@ -46,6 +71,7 @@ static DWORD waitState(HCALL hCall, DWORD states, DWORD ms, LONG request, LONG* 
       }
     } else if (m.dwMessageID == LINE_CALLSTATE && m.hDevice == hCall) {
       printf("state %s mode 0x%lx\n", stateName((DWORD)m.dwParam1), (unsigned long)m.dwParam2);
+      fflush(stdout); /* progress is visible through a pipe too */
       if (((DWORD)m.dwParam1 & states) != 0) {
         return (DWORD)m.dwParam1;
       }
@@ -170,15 +196,21 @@ int main(int argc, char** argv) {
   state = waitState(hCall, LINECALLSTATE_CONNECTED | LINECALLSTATE_DISCONNECTED |
                                LINECALLSTATE_BUSY | LINECALLSTATE_IDLE,
                     15000, request, &replyResult);
-  if (state != LINECALLSTATE_CONNECTED) {
-    fprintf(stderr, "the call did not connect (%s, reply %s)\n", stateName(state),
-            opentapi_lineerr_name(replyResult));
-    failed = 1;
-  } else {
+  if (!g_lost && state == LINECALLSTATE_CONNECTED) {
     /* Talk for a while; a remote hang-up ends the wait early. */
     if (waitState(hCall, LINECALLSTATE_DISCONNECTED, waitMs, request, &replyResult) != 0) {
       printf("the far end hung up\n");
     }
+  }
+  if (g_lost) {
+    /* The call and the line are gone with the server: shut down and say so. */
+    lineShutdown(g_app);
+    return 3;
+  }
+  if (state != LINECALLSTATE_CONNECTED) {
+    fprintf(stderr, "the call did not connect (%s, reply %s)\n", stateName(state),
+            opentapi_lineerr_name(replyResult));
+    failed = 1;
   }
 
   if (replyResult >= 0) {
@@ -199,5 +231,5 @@ int main(int argc, char** argv) {
   }
   lineClose(hLine);
   lineShutdown(g_app);
-  return failed;
+  return g_lost ? 3 : failed;
 }

@@ -12,6 +12,8 @@
  *              300 ms (a demo and test source of traffic on simulated lines)
  *
  * The backend comes from the environment (TAPI_SERVER, TAPI_CONFIG; docs/capi.md).
+ * Exit status: 0 done, 1 fewer calls than --calls or every line closed, 2 usage, 3 the
+ * connection to tapid was lost (LINE_LINEDEVSTATE with LINEDEVSTATE_REINIT).
  */
 #include <tapi/tapi.h>
 
@@ -111,7 +113,7 @@ static void adoptExisting(HLINE hLine) {
 }
 
 int main(int argc, char** argv) {
-  DWORD numDevs = 0, apiVersion = TAPI_CURRENT_VERSION, inbound = 0;
+  DWORD numDevs = 0, apiVersion = TAPI_CURRENT_VERSION, inbound = 0, opened = 0, closed = 0;
   long maxCalls = -1, seconds = 3600, logged = 0;
   LINEINITIALIZEEXPARAMS params;
   LINEMESSAGE m;
@@ -152,6 +154,7 @@ int main(int argc, char** argv) {
       fprintf(stderr, "line %lu: %s\n", (unsigned long)dev, opentapi_lineerr_name(r));
       continue;
     }
+    ++opened;
     adoptExisting(hLine);
   }
   fprintf(stderr, "monitoring %lu line(s)\n", (unsigned long)numDevs);
@@ -187,7 +190,18 @@ int main(int argc, char** argv) {
         }
       } else if (m.dwMessageID == LINE_CLOSE) {
         fprintf(stderr, "line %lu was closed\n", (unsigned long)m.dwCallbackInstance);
+        ++closed;
+      } else if (m.dwMessageID == LINE_LINEDEVSTATE && (m.dwParam1 & LINEDEVSTATE_REINIT) != 0) {
+        /* The server is gone (its LINE_CLOSEs came first): nothing more will arrive. */
+        fprintf(stderr, "lost the connection to tapid; logged %ld call(s)\n", logged);
+        lineShutdown(g_app);
+        return 3;
       }
+    }
+    if (opened > 0 && closed >= opened) {
+      fprintf(stderr, "every line was closed; logged %ld call(s)\n", logged);
+      lineShutdown(g_app);
+      return 1;
     }
   }
   lineShutdown(g_app);

@@ -38,6 +38,7 @@ enum class LineErr : std::uint32_t {
   TargetSelf = 0x8000004F,
   Uninitialized = 0x80000050,
   UserUserInfoTooBig = 0x80000051,
+  Reinit = 0x80000052,
   Disconnected = 0x80000060,
 };
 

@@ -240,6 +240,12 @@ typedef void(CALLBACK* LINECALLBACK)(DWORD hDevice, DWORD dwMessage, DWORD_PTR d
 #define LINE_PROXYREQUEST 24L
 #define LINE_REMOVE 25L
 
+/* ------------------------------------------------------------------ LINEDEVSTATE_ */
+
+/* In LINE_LINEDEVSTATE's dwParam1. OpenTAPI sends only REINIT, with hDevice 0, after the
+ * LINE_CLOSE messages for every open line when the connection to tapid is lost. */
+#define LINEDEVSTATE_REINIT 0x00040000
+
 /* ------------------------------------------------------------------ LINECALLSTATE_ */
 
 #define LINECALLSTATE_IDLE 0x00000001

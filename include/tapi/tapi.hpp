@@ -95,8 +95,13 @@ class Runtime {
    * @return the runtime; LINEERR_INVALPARAM for a malformed address,
    *         LINEERR_OPERATIONFAILED if the server cannot be reached within 10 s.
    * Any thread. Requests to the server wait at most 10 s for their response
-   * (LINEERR_OPERATIONFAILED after that); an app whose connection dropped gets
-   * LINEERR_UNINITIALIZED from then on.
+   * (LINEERR_OPERATIONFAILED after that). When an app's connection is lost (tapid died,
+   * or dropped the app), the app is told at once as TAPI tells it: LINE_CLOSE for every
+   * line it had open, then LINE_LINEDEVSTATE (kLineDevStateMessage) with
+   * linedevstate::Reinit. From then on its call functions fail with
+   * LINEERR_INVALCALLHANDLE, its line functions with LINEERR_INVALLINEHANDLE, App::open
+   * and App::initialize with LINEERR_REINIT, and App::shutdown succeeds; connect a new
+   * runtime to start again (docs/api.md).
    */
   static Result<std::shared_ptr<Runtime>> connect(const std::string& server,
                                                   const std::string& token = {});

@@ -140,6 +140,20 @@ enum class MessageType : std::uint32_t {
 };
 const char* toString(MessageType t) noexcept;
 
+/**
+ * LINE_LINEDEVSTATE (8). The client library queues it, with dwParam1 =
+ * LINEDEVSTATE_REINIT and hDevice 0, after the LINE_CLOSE messages for the app's lines when
+ * its connection to tapid is lost: the app should shut down and initialize again. It is a
+ * constant beside MessageType rather than an enumerator because the engine and the server
+ * never produce it and switch over the enumerators they do produce.
+ */
+inline constexpr MessageType kLineDevStateMessage = static_cast<MessageType>(8);
+
+/** LINEDEVSTATE_* values carried in LINE_LINEDEVSTATE's dwParam1. */
+namespace linedevstate {
+inline constexpr std::uint32_t Reinit = 0x00040000;  // LINEDEVSTATE_REINIT
+}  // namespace linedevstate
+
 /** One queued message, shaped like TAPI's LINEMESSAGE. */
 struct Message {
   std::uint32_t hDevice = 0;

@@ -44,6 +44,7 @@ const char* lineErrName(LineErr e) noexcept {
     case LineErr::TargetSelf: return "LINEERR_TARGETSELF";
     case LineErr::Uninitialized: return "LINEERR_UNINITIALIZED";
     case LineErr::UserUserInfoTooBig: return "LINEERR_USERUSERINFOTOOBIG";
+    case LineErr::Reinit: return "LINEERR_REINIT";
     case LineErr::Disconnected: return "LINEERR_DISCONNECTED";
   }
   return "LINEERR_(unknown)";

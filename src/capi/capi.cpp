@@ -286,6 +286,11 @@ bool translate(const std::shared_ptr<CApp>& app, const Message& m, LINEMESSAGE& 
   out.dwParam1 = m.param1;
   out.dwParam2 = m.param2;
   out.dwParam3 = m.param3;
+  if (m.type == kLineDevStateMessage) {
+    // REINIT after a lost connection: not about one line, so no hDevice and no instance
+    // (TAPI sets both to 0 for REINIT). The LINE_CLOSE messages before it voided the lines.
+    return true;
+  }
   switch (m.type) {
     case MessageType::Reply: {
       std::lock_guard lock(reg().mu);
@@ -482,6 +487,12 @@ std::vector<LineDevice> devices(LONG& e) {
     return {};
   }
   return rt->lines();
+}
+
+/** True when the runtime is a tapid whose connection was lost (it offers no lines then). */
+bool serverLost() {
+  auto rt = runtime();
+  return rt && rt->backend().serverLost();
 }
 
 const LineDevice* deviceOf(const std::vector<LineDevice>& lines, DWORD id) {
@@ -882,7 +893,8 @@ LONG WINAPI lineOpen(HLINEAPP hLineApp, DWORD dwDeviceID, LPHLINE lphLine, DWORD
     auto lines = devices(e);
     const LineDevice* d = deviceOf(lines, dwDeviceID);
     if (d == nullptr) {
-      return LINEERR_BADDEVICEID;
+      // A lost tapid offers no lines; TAPI answers REINIT until the app starts again.
+      return serverLost() ? LINEERR_REINIT : LINEERR_BADDEVICEID;
     }
     if (!versionOk(dwAPIVersion)) {
       return LINEERR_INCOMPATIBLEAPIVERSION;

@@ -66,6 +66,11 @@ class Backend {
   virtual Result<std::optional<Message>> getMessage(std::uint32_t app) = 0;
   /** True when waiting for a message makes no sense (a simulated clock). */
   virtual bool neverBlocks() const { return false; }
+  /**
+   * True once the server this backend reached is gone (remote only): new apps and lines
+   * are refused with LINEERR_REINIT.
+   */
+  virtual bool serverLost() const { return false; }
 };
 
 }  // namespace tapi::detail

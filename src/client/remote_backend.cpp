@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <future>
+#include <set>
 #include <variant>
 
 #include <boost/asio/connect.hpp>
@@ -25,10 +26,16 @@ using boost::system::error_code;
 
 /**
  * One WebSocket to tapid. The stream, the write queue and the read buffer are touched
- * only on the I/O thread; the pending-request table and the event queue are shared with
- * callers' threads under mutex_. The connection is Connecting, then Open, then Closed for
- * good: once closed every waiting and later request fails with LINEERR_UNINITIALIZED, and
- * queued events can still be read.
+ * only on the I/O thread; the pending-request table, the open lines and the event queue
+ * are shared with callers' threads under mutex_. The connection is Connecting, then Open,
+ * then ended for good in one of two ways:
+ *  - Closed: this side ended it (close(), abort(), or after lineShutdown). Every waiting
+ *    and later request fails with LINEERR_UNINITIALIZED.
+ *  - Lost: the server or the network ended it (tapid died or dropped this app). The app's
+ *    lines are gone, and TAPI's way to say so is queued: LINE_CLOSE for every line still
+ *    open, then LINE_LINEDEVSTATE(REINIT). Every waiting and later request fails with
+ *    LINEERR_REINIT, which RemoteBackend turns into the code each function documents.
+ * Queued events can still be read after either.
  */
 class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
  public:
@@ -69,7 +76,7 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
     {
       std::lock_guard lock(mutex_);
       if (state_ != State::Open) {
-        return LineErr::Uninitialized;
+        return state_ == State::Lost ? LineErr::Reinit : LineErr::Uninitialized;
       }
       id = ++nextId_;
       pending_.emplace(id, pending);
@@ -85,7 +92,7 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
     return fut.get();
   }
 
-  /** The next queued event; LINEERR_UNINITIALIZED once closed and drained. */
+  /** The next queued event; LINEERR_UNINITIALIZED once ended and drained. */
   Result<std::optional<Message>> popMessage() {
     std::lock_guard lock(mutex_);
     if (!events_.empty()) {
@@ -93,7 +100,7 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
       events_.pop_front();
       return std::optional<Message>(m);
     }
-    if (state_ == State::Closed) {
+    if (state_ == State::Closed || state_ == State::Lost) {
       return LineErr::Uninitialized;
     }
     return std::optional<Message>();
@@ -104,8 +111,40 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
     return state_ == State::Open;
   }
 
+  /** True once the server or the network ended the connection (not this side). */
+  bool isLost() const {
+    std::lock_guard lock(mutex_);
+    return state_ == State::Lost;
+  }
+
+  /**
+   * Remembers a line lineOpen returned, so that losing the connection reports it closed.
+   * @return false if the connection was lost meanwhile (the line is gone already).
+   */
+  bool lineOpened(std::uint32_t hLine) {
+    std::lock_guard lock(mutex_);
+    if (state_ == State::Lost) {
+      return false;
+    }
+    openLines_.insert(hLine);
+    return true;
+  }
+
+  /** Forgets a line the app closed. */
+  void lineClosed(std::uint32_t hLine) {
+    std::lock_guard lock(mutex_);
+    openLines_.erase(hLine);
+  }
+
+  /**
+   * Says that this side is about to end the connection (lineShutdown, close, abort), so
+   * that the server closing it first does not count as losing it. Any thread.
+   */
+  void expectEnd() { endExpected_ = true; }
+
   /** Closes with a WebSocket close handshake (the peer may already be closing). Any thread. */
   void close() {
+    expectEnd();
     asio::post(io_, [self = shared_from_this()] {
       if (self->closing_ || self->closed()) {
         return;
@@ -124,15 +163,22 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
 
   /** Closes the socket at once. Any thread. */
   void abort() {
+    expectEnd();
     asio::post(io_, [self = shared_from_this()] { self->end(); });
   }
 
  private:
-  enum class State : std::uint8_t { Connecting, Open, Closed };
+  enum class State : std::uint8_t {
+    Connecting,  // connecting and upgrading
+    Open,        // requests and events flow
+    Closed,      // ended by this side, or never opened
+    Lost,        // ended by the server or the network while open
+  };
 
+  /** True once ended either way. */
   bool closed() const {
     std::lock_guard lock(mutex_);
-    return state_ == State::Closed;
+    return state_ == State::Closed || state_ == State::Lost;
   }
 
   template <typename Ws>
@@ -276,6 +322,9 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
         bool wasEmpty = false;
         {
           std::lock_guard lock(mutex_);
+          if (m->type == MessageType::Close) {
+            openLines_.erase(m->hDevice);  // closed by the server: nothing to report later
+          }
           wasEmpty = events_.empty();
           events_.push_back(*m);
         }
@@ -318,19 +367,41 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
         ws_);
   }
 
-  /** The end of the connection (I/O thread): fail every waiter, close the socket, wake the app. */
+  /**
+   * The end of the connection (I/O thread): fail every waiter, close the socket, wake the
+   * app. An open connection this side did not mean to end is Lost: the app is told as
+   * TAPI tells it (see the class comment).
+   */
   void end() {
     std::unordered_map<std::uint64_t, std::shared_ptr<std::promise<Result<json::value>>>> pending;
+    LineErr failure = LineErr::Uninitialized;
     {
       std::lock_guard lock(mutex_);
-      if (state_ == State::Closed) {
-        return;
+      switch (state_) {
+        case State::Closed:
+        case State::Lost:
+          return;
+        case State::Connecting:
+          state_ = State::Closed;
+          break;
+        case State::Open:
+          if (endExpected_) {
+            state_ = State::Closed;
+            break;
+          }
+          state_ = State::Lost;
+          failure = LineErr::Reinit;
+          for (std::uint32_t hLine : openLines_) {
+            events_.push_back(Message{.hDevice = hLine, .type = MessageType::Close});
+          }
+          openLines_.clear();
+          events_.push_back(Message{.type = kLineDevStateMessage, .param1 = linedevstate::Reinit});
+          break;
       }
-      state_ = State::Closed;
       pending.swap(pending_);
     }
     for (auto& [id, p] : pending) {
-      p->set_value(tapi::fail(LineErr::Uninitialized));
+      p->set_value(tapi::fail(failure));
     }
     settleConnect(LineErr::OperationFailed);
     resolver_.cancel();
@@ -363,7 +434,10 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
   State state_ = State::Connecting;
   std::uint64_t nextId_ = 0;
   std::unordered_map<std::uint64_t, std::shared_ptr<std::promise<Result<json::value>>>> pending_;
+  std::set<std::uint32_t> openLines_;  // hLines lineOpen returned and nobody closed yet
   std::deque<Message> events_;
+  // Any thread.
+  std::atomic<bool> endExpected_{false};
 };
 
 namespace {
@@ -430,6 +504,10 @@ RemoteBackend::~RemoteBackend() {
   control_.reset();
 }
 
+bool RemoteBackend::serverLost() const {
+  return control_ && control_->isLost();
+}
+
 Result<RemoteBackend::ConnectionPtr> RemoteBackend::openConnection(std::function<void()> notify) {
   auto conn = std::make_shared<RemoteConnection>(io_, ioThread_, std::move(notify));
   auto r = conn->open(address_, token_, options_.connectTimeout);
@@ -439,18 +517,40 @@ Result<RemoteBackend::ConnectionPtr> RemoteBackend::openConnection(std::function
   return conn;
 }
 
+Result<RemoteBackend::ConnectionPtr> RemoteBackend::appConnection(std::uint32_t app) {
+  std::lock_guard lock(mutex_);
+  auto it = apps_.find(app);
+  if (it == apps_.end()) {
+    return LineErr::InvalAppHandle;
+  }
+  return it->second;
+}
+
 Result<json::value> RemoteBackend::appRequest(std::uint32_t app, std::string_view method,
                                               const json::object& params) {
-  ConnectionPtr conn;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = apps_.find(app);
-    if (it == apps_.end()) {
-      return LineErr::InvalAppHandle;
-    }
-    conn = it->second;
+  auto conn = appConnection(app);
+  if (!conn) {
+    return fail(conn.error());
   }
-  return conn->request(method, params, options_.requestTimeout);
+  return (*conn)->request(method, params, options_.requestTimeout);
+}
+
+Result<json::value> RemoteBackend::lineRequest(std::uint32_t app, std::string_view method,
+                                               const json::object& params) {
+  auto r = appRequest(app, method, params);
+  if (!r && r.lineErr() == LineErr::Reinit) {
+    return LineErr::InvalLineHandle;  // the LINE_CLOSE queued for the lost connection voided it
+  }
+  return r;
+}
+
+Result<json::value> RemoteBackend::callRequest(std::uint32_t app, std::string_view method,
+                                               const json::object& params) {
+  auto r = appRequest(app, method, params);
+  if (!r && r.lineErr() == LineErr::Reinit) {
+    return LineErr::InvalCallHandle;  // LINE_CLOSE voided every call handle on the line
+  }
+  return r;
 }
 
 Result<json::value> RemoteBackend::controlRequest(std::string_view method,
@@ -460,7 +560,7 @@ Result<json::value> RemoteBackend::controlRequest(std::string_view method,
 
 Result<std::uint32_t> RemoteBackend::asyncRequest(std::uint32_t app, std::string_view method,
                                                   const json::object& params) {
-  auto r = appRequest(app, method, params);
+  auto r = callRequest(app, method, params);
   if (!r) {
     return fail(r.error());
   }
@@ -565,6 +665,11 @@ Result<std::uint32_t> RemoteBackend::placeInbound(const InboundCall& call) {
 
 Result<std::uint32_t> RemoteBackend::initialize(const std::string& name, std::uint32_t apiVersion,
                                                 std::function<void()> notify) {
+  if (serverLost()) {
+    // The server went away: TAPI refuses new work until the app re-initializes, which
+    // here means a new Runtime::connect.
+    return LineErr::Reinit;
+  }
   auto conn = openConnection(std::move(notify));
   if (!conn) {
     return fail(conn.error());
@@ -596,11 +701,14 @@ Result<void> RemoteBackend::shutdown(std::uint32_t app) {
     conn = std::move(it->second);
     apps_.erase(it);
   }
+  conn->expectEnd();  // the server closes the connection after its response
   auto r = conn->request("lineShutdown", {}, options_.requestTimeout);
   conn->close();  // the server closes too; whichever side is first, the app is gone
-  if (!r) {
+  if (!r && r.lineErr() != LineErr::Reinit && r.lineErr() != LineErr::Uninitialized) {
     return fail(r.error());
   }
+  // An app whose connection is gone (lost, or ended by the server as it answered) has
+  // been shut down by the server already, as for lineShutdown.
   return {};
 }
 
@@ -617,19 +725,31 @@ Result<std::uint32_t> RemoteBackend::open(std::uint32_t app, const OpenRequest& 
   if (req.options.maxDuration) {
     p["maxDurationMs"] = toMs(*req.options.maxDuration);
   }
-  auto r = appRequest(app, "lineOpen", p);
+  auto conn = appConnection(app);
+  if (!conn) {
+    return fail(conn.error());
+  }
+  auto r = (*conn)->request("lineOpen", p, options_.requestTimeout);
   if (!r) {
-    return fail(r.error());
+    return fail(r.error());  // LINEERR_REINIT once the connection is lost
   }
   auto h = u32Member(*r, "hLine");
   if (!h) {
     return LineErr::OperationFailed;
   }
+  if (!(*conn)->lineOpened(*h)) {
+    return LineErr::Reinit;  // lost right after the server opened it: the line is gone
+  }
   return *h;
 }
 
 Result<void> RemoteBackend::close(std::uint32_t app, std::uint32_t hLine) {
-  auto r = appRequest(app, "lineClose", json::object{{"hLine", hLine}});
+  auto conn = appConnection(app);
+  if (!conn) {
+    return fail(conn.error());
+  }
+  (*conn)->lineClosed(hLine);
+  auto r = lineRequest(app, "lineClose", json::object{{"hLine", hLine}});
   return r ? Result<void>{} : Result<void>(fail(r.error()));
 }
 
@@ -649,7 +769,7 @@ Result<MakeCallReply> RemoteBackend::makeCall(std::uint32_t app, std::uint32_t h
   if (options.maxDuration) {
     p["maxDurationMs"] = toMs(*options.maxDuration);
   }
-  auto r = appRequest(app, "lineMakeCall", p);
+  auto r = lineRequest(app, "lineMakeCall", p);
   if (!r) {
     return fail(r.error());
   }
@@ -692,12 +812,12 @@ Result<std::uint32_t> RemoteBackend::drop(std::uint32_t app, std::uint32_t hCall
 }
 
 Result<void> RemoteBackend::deallocate(std::uint32_t app, std::uint32_t hCall) {
-  auto r = appRequest(app, "lineDeallocateCall", withCall(hCall));
+  auto r = callRequest(app, "lineDeallocateCall", withCall(hCall));
   return r ? Result<void>{} : Result<void>(fail(r.error()));
 }
 
 Result<CallRecord> RemoteBackend::callInfo(std::uint32_t app, std::uint32_t hCall) {
-  auto r = appRequest(app, "lineGetCallInfo", withCall(hCall));
+  auto r = callRequest(app, "lineGetCallInfo", withCall(hCall));
   if (!r) {
     return fail(r.error());
   }
@@ -709,7 +829,7 @@ Result<CallRecord> RemoteBackend::callInfo(std::uint32_t app, std::uint32_t hCal
 }
 
 Result<CallStatus> RemoteBackend::callStatus(std::uint32_t app, std::uint32_t hCall) {
-  auto r = appRequest(app, "lineGetCallStatus", withCall(hCall));
+  auto r = callRequest(app, "lineGetCallStatus", withCall(hCall));
   if (!r) {
     return fail(r.error());
   }
@@ -720,14 +840,14 @@ Result<void> RemoteBackend::setAppSpecific(std::uint32_t app, std::uint32_t hCal
                                            std::uint32_t value) {
   auto p = withCall(hCall);
   p["value"] = value;
-  auto r = appRequest(app, "lineSetAppSpecific", p);
+  auto r = callRequest(app, "lineSetAppSpecific", p);
   return r ? Result<void>{} : Result<void>(fail(r.error()));
 }
 
 Result<void> RemoteBackend::setCallPrivilege(std::uint32_t app, std::uint32_t hCall, Privilege p) {
   auto params = withCall(hCall);
   params["privilege"] = toString(p);
-  auto r = appRequest(app, "lineSetCallPrivilege", params);
+  auto r = callRequest(app, "lineSetCallPrivilege", params);
   return r ? Result<void>{} : Result<void>(fail(r.error()));
 }
 
@@ -739,13 +859,13 @@ Result<void> RemoteBackend::handoff(std::uint32_t app, std::uint32_t hCall,
   } else {
     p["mediaMode"] = mediaMode;
   }
-  auto r = appRequest(app, "lineHandoff", p);
+  auto r = callRequest(app, "lineHandoff", p);
   return r ? Result<void>{} : Result<void>(fail(r.error()));
 }
 
 Result<std::vector<std::uint32_t>> RemoteBackend::getNewCalls(std::uint32_t app,
                                                               std::uint32_t hLine) {
-  auto r = appRequest(app, "lineGetNewCalls", json::object{{"hLine", hLine}});
+  auto r = lineRequest(app, "lineGetNewCalls", json::object{{"hLine", hLine}});
   if (!r) {
     return fail(r.error());
   }

@@ -4,6 +4,8 @@
 // One WebSocket per application (the server equates a connection with an app:
 // lineInitialize opens it, lineShutdown or a drop ends it) plus one control connection
 // for the operator methods (tapidStats, tapidCalls, tapidCallRecord, simPlaceInbound).
+// A connection the server or the network ends is "lost": its app gets LINE_CLOSE for each
+// open line and LINE_LINEDEVSTATE(REINIT), and its functions fail as docs/api.md says.
 // One io_context thread per backend does all socket I/O; callers' threads send a request
 // and wait, bounded, for the response with the same id. Events are queued per app and
 // the app's notify callback runs (on the I/O thread) when its queue becomes non-empty.
@@ -89,6 +91,8 @@ class RemoteBackend final : public Backend {
                        std::uint32_t mediaMode) override;
   Result<std::vector<std::uint32_t>> getNewCalls(std::uint32_t app, std::uint32_t hLine) override;
   Result<std::optional<Message>> getMessage(std::uint32_t app) override;
+  /** True once the control connection was lost: the server died or dropped this client. */
+  bool serverLost() const override;
 
  private:
   using ConnectionPtr = std::shared_ptr<RemoteConnection>;
@@ -96,13 +100,24 @@ class RemoteBackend final : public Backend {
   RemoteBackend(ServerAddress address, std::string token, Options options);
   /** A new connection, open (upgraded) or an error. */
   Result<ConnectionPtr> openConnection(std::function<void()> notify);
-  /** One request on `app`'s connection; LINEERR_INVALAPPHANDLE if the app is unknown. */
+  /** `app`'s connection; LINEERR_INVALAPPHANDLE if the app is unknown. */
+  Result<ConnectionPtr> appConnection(std::uint32_t app);
+  /**
+   * One request on `app`'s connection; LINEERR_INVALAPPHANDLE if the app is unknown,
+   * LINEERR_REINIT once the connection is lost (the server died or dropped the app).
+   */
   Result<boost::json::value> appRequest(std::uint32_t app, std::string_view method,
                                         const boost::json::object& params);
+  /** appRequest for a line function: a lost connection voided the line (INVALLINEHANDLE). */
+  Result<boost::json::value> lineRequest(std::uint32_t app, std::string_view method,
+                                         const boost::json::object& params);
+  /** appRequest for a call function: a lost connection voided the call (INVALCALLHANDLE). */
+  Result<boost::json::value> callRequest(std::uint32_t app, std::string_view method,
+                                         const boost::json::object& params);
   /** One request on the control connection. */
   Result<boost::json::value> controlRequest(std::string_view method,
                                             const boost::json::object& params = {});
-  /** A request whose result is {"requestId": n}. */
+  /** A call function whose result is {"requestId": n}. */
   Result<std::uint32_t> asyncRequest(std::uint32_t app, std::string_view method,
                                      const boost::json::object& params);
 

@@ -436,24 +436,79 @@ TEST(RemoteBackend, SpeaksTheProtocolOfTheDocs) {
   EXPECT_FALSE(reqs.at(2).at("params").as_object().contains("noAnswerTimeoutMs"));
 }
 
-TEST(RemoteBackend, ADroppedConnectionFailsThatAppCleanly) {
-  FakeTapid server(dialerServer);
+TEST(RemoteBackend, ALostConnectionClosesTheAppsLinesAndAsksForReinit) {
+  std::atomic<int> nextLine{0};
+  FakeTapid server([&](const json::object& req, int c) -> FakeTapid::Reply {
+    if (req.at("method") == "lineOpen") {
+      return {{FakeTapid::result(req, json::object{{"hLine", ++nextLine}})}};
+    }
+    return dialerServer(req, c);
+  });
   auto rt = Runtime::connect(server.address()).value();
   auto app = App::initialize(rt, {.name = "dialer"}).value();
   auto other = App::initialize(rt, {.name = "other"}).value();
-  auto line = app.open(0, Privilege::Owner).value();
-  auto made = line.makeCall("201").value();
+  auto line1 = app.open(0, Privilege::Owner).value();
+  auto line2 = app.open(1, Privilege::Owner).value();
+  auto line3 = app.open(0, Privilege::Monitor).value();
+  auto made = line1.makeCall("201").value();
   ASSERT_TRUE(waitType(app, MessageType::CallState).has_value());
-  // The server drops the connection instead of answering lineDrop.
-  EXPECT_EQ(made.call.drop().lineErr(), LineErr::Uninitialized);
-  EXPECT_EQ(made.call.info().lineErr(), LineErr::Uninitialized);
-  EXPECT_EQ(line.makeCall("202").lineErr(), LineErr::Uninitialized);
+  ASSERT_TRUE(line2.close().ok());  // closed by the app: not reported again
+  // The server closes the socket instead of answering lineDrop: the waiting request
+  // fails at once, and the app is told as TAPI tells it.
+  EXPECT_EQ(made.call.drop().lineErr(), LineErr::InvalCallHandle);
+  std::vector<Message> told;
+  while (auto m = app.waitMessage(5s)) {
+    told.push_back(*m);
+    if (m->type == kLineDevStateMessage) {
+      break;
+    }
+  }
+  const std::vector<Message> expected = {
+      {.hDevice = line1.handle(), .type = MessageType::Close},
+      {.hDevice = line3.handle(), .type = MessageType::Close},
+      {.hDevice = 0, .type = kLineDevStateMessage, .param1 = linedevstate::Reinit}};
+  EXPECT_EQ(told, expected);
+  EXPECT_FALSE(app.nextMessage().has_value());
+  // Call handles and lines were voided by the LINE_CLOSEs; new lines need a new start.
+  EXPECT_EQ(made.call.info().lineErr(), LineErr::InvalCallHandle);
+  EXPECT_EQ(made.call.status().lineErr(), LineErr::InvalCallHandle);
+  EXPECT_EQ(line1.makeCall("202").lineErr(), LineErr::InvalLineHandle);
+  EXPECT_EQ(line3.getNewCalls().lineErr(), LineErr::InvalLineHandle);
+  EXPECT_EQ(app.open(0, Privilege::Owner).lineErr(), LineErr::Reinit);
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_FALSE(app.waitMessage(200ms).has_value());
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
-  // The other app and the control connection are unaffected.
+  // Only this app's connection was lost: the other app, the control connection and new
+  // apps are unaffected.
   EXPECT_TRUE(other.open(0, Privilege::Monitor).ok());
   EXPECT_TRUE(rt->counters().ok());
+  EXPECT_TRUE(App::initialize(rt, {.name = "third"}).ok());
+  EXPECT_TRUE(app.shutdown().ok());  // the server shut it down already
+}
+
+TEST(RemoteBackend, ALostControlConnectionRefusesNewAppsWithReinit) {
+  FakeTapid server([](const json::object& req, int c) -> FakeTapid::Reply {
+    if (req.at("method") == "tapidStats") {
+      return {.drop = true};
+    }
+    return dialerServer(req, c);
+  });
+  auto rt = Runtime::connect(server.address()).value();
+  auto app = App::initialize(rt, {.name = "early"}).value();
+  EXPECT_EQ(rt->counters().lineErr(), LineErr::Reinit);
+  EXPECT_TRUE(rt->backend().serverLost());
+  EXPECT_EQ(App::initialize(rt, {.name = "late"}).lineErr(), LineErr::Reinit);
+  EXPECT_TRUE(app.open(0, Privilege::Owner).ok());  // its own connection is still there
+}
+
+TEST(RemoteBackend, ClosingItsOwnConnectionIsNotALoss) {
+  FakeTapid server(dialerServer);
+  auto rt = Runtime::connect(server.address()).value();
+  auto app = App::initialize(rt, {.name = "dialer"}).value();
+  auto line = app.open(0, Privilege::Owner).value();
+  EXPECT_TRUE(app.shutdown().ok());  // the server closes the socket after its response
+  EXPECT_FALSE(rt->backend().serverLost());
+  EXPECT_TRUE(App::initialize(rt, {.name = "next"}).ok());
 }
 
 TEST(RemoteBackend, ARequestWithoutResponseFailsAfterTheBound) {

@@ -129,6 +129,30 @@ std::optional<std::uint32_t> parseU32(std::string_view text) {
   return v;
 }
 
+/**
+ * Prints rows as left-aligned columns, each as wide as its widest cell plus two spaces, so
+ * that a long value (a SIP address) never runs into the next column.
+ */
+void printTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+  for (const auto& row : rows) {
+    std::string text;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      text += row[i];
+      if (i + 1 < row.size()) {
+        text.append(widths[i] + 2 - row[i].size(), ' ');
+      }
+    }
+    out << text << "\n";
+  }
+}
+
 std::string lastState(const tapi::CallRecord& r) {
   return r.states.empty() ? "-" : tapi::toString(r.states.back().state);
 }
@@ -264,17 +288,29 @@ class Session {
       }
       bool progressed = false;
       while (auto m = app_.nextMessage()) {
+        if (m->type == tapi::kLineDevStateMessage && m->param1 == tapi::linedevstate::Reinit) {
+          // The connection to tapid is gone (the LINE_CLOSEs for our lines came first).
+          *ctx_.out << std::flush;
+          *ctx_.err << "tapictl: lost the connection to tapid at " << ctx_.server << "\n";
+          finish(kUnreachable);
+          return rc_;
+        }
         onMessage(*m);
         progressed = true;
         if (done_) {
           return rc_;
         }
-        if (m->type == tapi::MessageType::Close && ++closedLines_ >= lines_.size()) {
-          // The server closed every line this command uses (it is shutting down).
-          *ctx_.err << "tapictl: the server closed the line\n";
-          finish(kFailed);
-          return rc_;
+        if (m->type == tapi::MessageType::Close) {
+          ++closedLines_;
         }
+      }
+      if (!lines_.empty() && closedLines_ >= lines_.size()) {
+        // The server closed every line this command uses (it is shutting down). Checked
+        // once the queue is drained, so a lost connection's REINIT behind the LINE_CLOSEs
+        // is reported as such.
+        *ctx_.err << "tapictl: the server closed the line\n";
+        finish(kFailed);
+        return rc_;
       }
       if (onInput) {
         std::vector<std::string> lines;
@@ -407,13 +443,12 @@ int cmdLines(Context& ctx, const Args&) {
     *ctx.out << "]\n";
     return kOk;
   }
-  *ctx.out << std::left << std::setw(8) << "DEVICE" << std::setw(16) << "NAME" << std::setw(12)
-           << "ADDRESS"
-           << "MAX-UUI\n";
+  std::vector<std::vector<std::string>> rows = {{"DEVICE", "NAME", "ADDRESS", "MAX-UUI"}};
   for (const auto& l : lines) {
-    *ctx.out << std::setw(8) << l.deviceId << std::setw(16) << l.name << std::setw(12) << l.address
-             << l.maxUserUserInfo << "\n";
+    rows.push_back(
+        {std::to_string(l.deviceId), l.name, l.address, std::to_string(l.maxUserUserInfo)});
   }
+  printTable(*ctx.out, rows);
   return kOk;
 }
 
@@ -434,16 +469,15 @@ int cmdCalls(Context& ctx, const Args&) {
     *ctx.out << "]\n";
     return kOk;
   }
-  *ctx.out << std::left << std::setw(9) << "CALLID" << std::setw(6) << "LINE" << std::setw(10)
-           << "DIR" << std::setw(14) << "STATE" << std::setw(14) << "CALLER" << std::setw(14)
-           << "CALLED" << std::setw(8) << "OWNERS" << std::setw(10) << "MONITORS"
-           << "APP\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"CALLID", "LINE", "DIR", "STATE", "CALLER", "CALLED", "OWNERS", "MONITORS", "APP"}};
   for (const auto& r : *calls) {
-    *ctx.out << std::setw(9) << r.callId << std::setw(6) << r.lineDeviceId << std::setw(10)
-             << (r.origin == tapi::callorigin::Outbound ? "outbound" : "inbound") << std::setw(14)
-             << lastState(r) << std::setw(14) << r.caller.number << std::setw(14) << r.called.number
-             << std::setw(8) << r.numOwners << std::setw(10) << r.numMonitors << r.appName << "\n";
+    rows.push_back({std::to_string(r.callId), std::to_string(r.lineDeviceId),
+                    r.origin == tapi::callorigin::Outbound ? "outbound" : "inbound", lastState(r),
+                    r.caller.number, r.called.number, std::to_string(r.numOwners),
+                    std::to_string(r.numMonitors), r.appName});
   }
+  printTable(*ctx.out, rows);
   if (calls->empty()) {
     *ctx.out << "(no calls)\n";
   }
@@ -572,8 +606,9 @@ int cmdCall(Context& ctx, const Args& a) {
         }
         const auto state = static_cast<tapi::CallState>(m.param1);
         if (!ctx.json) {
+          // Flushed: scripts (and tests) follow the call's progress through a pipe.
           *ctx.out << clockNow() << " call " << callId << " " << describeMessage(m).substr(15)
-                   << "\n";
+                   << std::endl;
         }
         if (state == tapi::CallState::Connected && hangupAfter) {
           s.after(*hangupAfter, dropNow);
@@ -649,7 +684,8 @@ int cmdAnswerOrDrop(Context& ctx, const Args& a, bool answer) {
         }
         const auto state = static_cast<tapi::CallState>(m.param1);
         if (!ctx.json) {
-          *ctx.out << clockNow() << " call " << *id << " " << describeMessage(m).substr(15) << "\n";
+          *ctx.out << clockNow() << " call " << *id << " " << describeMessage(m).substr(15)
+                   << std::endl;
         }
         if (state == tapi::CallState::Connected && hangupAfter) {
           s.after(*hangupAfter, dropNow);

@@ -1,6 +1,7 @@
 #pragma once
 // Starts tapid as a separate process in a temporary directory (socket, token, records)
-// and stops it with SIGTERM. Paths of the binaries come from CMake via the environment.
+// and stops it with SIGTERM (or kills it, for tests of a server that dies). Paths of the
+// binaries come from CMake via the environment.
 
 #include <gtest/gtest.h>
 
@@ -23,7 +24,8 @@ class Tapid {
  public:
   static constexpr const char* kToken = "multiapp-test-token";
 
-  Tapid() {
+  /** `extraConfig` is appended to the generated tapid.toml (e.g. a [lines.sip] section). */
+  explicit Tapid(const std::string& extraConfig = {}) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "tapid-multiapp-XXXXXX").string();
     dir_ = mkdtemp(tmpl.data());
     const std::string config = dir_ + "/tapid.toml";
@@ -35,7 +37,8 @@ class Tapid {
                           << "token = \"" << kToken << "\"\n"
                           << "token_file = \"" << dir_ << "/tapid.token\"\n"
                           << "[cdr]\n"
-                          << "calls_jsonl = \"" << dir_ << "/calls.jsonl\"\n";
+                          << "calls_jsonl = \"" << dir_ << "/calls.jsonl\"\n"
+                          << extraConfig;
     process_ = std::make_unique<Process>(
         std::vector<std::string>{envOr("TAPID"), "--config", config}, true);
     unix_ = "unix:" + dir_ + "/tapid.sock";
@@ -59,12 +62,21 @@ class Tapid {
   }
 
   ~Tapid() {
-    process_->signal(SIGTERM);
-    auto rc = process_->wait(std::chrono::seconds(30));
-    EXPECT_EQ(rc, std::optional<int>(0)) << "tapid log:\n" << process_->transcript();
+    if (!killed_) {
+      process_->signal(SIGTERM);
+      auto rc = process_->wait(std::chrono::seconds(30));
+      EXPECT_EQ(rc, std::optional<int>(0)) << "tapid log:\n" << process_->transcript();
+    }
     process_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
+  }
+
+  /** kill -9: the server dies without closing anything itself; the kernel closes its sockets. */
+  void kill9() {
+    process_->signal(SIGKILL);
+    EXPECT_EQ(process_->wait(std::chrono::seconds(30)), std::optional<int>(128 + SIGKILL));
+    killed_ = true;
   }
 
   bool ready() const { return ready_; }
@@ -78,6 +90,7 @@ class Tapid {
   std::string unix_;
   std::string tcp_;
   bool ready_ = false;
+  bool killed_ = false;
   std::unique_ptr<Process> process_;
 };
 
