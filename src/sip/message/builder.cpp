@@ -315,6 +315,10 @@ BadInputDecision decideOnBadInput(std::string_view bytes, std::error_code error,
   std::string_view line = s.substr(pos, nl - pos);
   if (!line.empty() && line.back() == '\r')
     line.remove_suffix(1);
+  // Trailing whitespace after the SIP-Version (RFC 4475 §3.1.2.10 trws) is a bad request,
+  // still a request: it gets its 400 like any other.
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
+    line.remove_suffix(1);
   if (line.substr(0, 4) == "SIP/")
     return d;  // a response is never answered
   const std::size_t sp1 = line.find(' ');

@@ -177,6 +177,18 @@ TEST(DecideOnBadInputTest, DropsWhatCannotBeAnswered) {
   EXPECT_EQ(decide(ctl).action, BadInputAction::Drop);  // never echo control bytes
 }
 
+TEST(DecideOnBadInputTest, TrailingSpaceAfterTheVersionIsStillARequest) {
+  // RFC 4475 §3.1.2.10 (trws): answered 400 like any other bad request, not dropped.
+  std::string trws = kBadCSeq;
+  trws.replace(trws.find("SIP/2.0\r\n"), 7, "SIP/2.0  ");
+  auto r = parse(trws);
+  ASSERT_FALSE(r.ok());
+  const BadInputDecision d = decideOnBadInput(trws, r.error());
+  ASSERT_EQ(d.action, BadInputAction::Respond400);
+  EXPECT_EQ(d.status, 400);
+  EXPECT_NE(d.response.find("\r\nCall-ID: a84b4c76e66710\r\n"), std::string::npos);
+}
+
 TEST(DecideOnBadInputTest, VersionAndSizeGetTheirOwnStatus) {
   std::string v7 = kBadCSeq;
   v7.replace(v7.find("SIP/2.0\r\n"), 7, "SIP/7.0");
