@@ -202,6 +202,24 @@ class Baresip {
     return out;
   }
 
+  /** The To tag of a traced message, or "". */
+  static std::string toTag(const std::string& message) {
+    const std::string to = header(message, "To");
+    const auto at = to.find(";tag=");
+    return at == std::string::npos ? std::string() : to.substr(at + 5);
+  }
+
+  /** The value of header `name` in a traced message (its full name only), or "". */
+  static std::string header(const std::string& message, const std::string& name) {
+    const std::string key = "\n" + name + ": ";
+    const auto at = message.find(key);
+    if (at == std::string::npos) {
+      return {};
+    }
+    const auto from = at + key.size();
+    return message.substr(from, message.find_first_of("\r\n", from) - from);
+  }
+
   /** An INVITE baresip sent and the line's 2xx answer to it. */
   struct OfferAnswer {
     std::uint32_t cseq = 0;
@@ -246,17 +264,6 @@ class Baresip {
   }
 
  private:
-  /** The value of header `name` in a traced message (its full name only), or "". */
-  static std::string header(const std::string& message, const std::string& name) {
-    const std::string key = "\n" + name + ": ";
-    const auto at = message.find(key);
-    if (at == std::string::npos) {
-      return {};
-    }
-    const auto from = at + key.size();
-    return message.substr(from, message.find_first_of("\r\n", from) - from);
-  }
-
   std::uint16_t sipPort_;
   std::uint16_t ctrlPort_;
   std::string dir_;

@@ -22,6 +22,12 @@ class BaresipCall : public SippTest {
     }
   }
 
+  /** The line's address, for the phone to dial. */
+  std::string lineUri(const SipLineFixture& f) const {
+    return "sip:alice@127.0.0.1:" + std::to_string(tcp() ? f.tcpPort() : f.udpPort()) +
+           (tcp() ? ";transport=tcp" : "");
+  }
+
   /**
    * The phone holds the call and resumes it: each re-INVITE is answered (2xx) with the
    * mirror of its offer, and the call stays CONNECTED throughout.
@@ -97,8 +103,7 @@ TEST_P(BaresipCall, PhoneCallsHoldsAndResumesThenHangsUp) {
   SipLineFixture f({}, tcp());
   Baresip phone;
   ASSERT_TRUE(phone.ready());
-  phone.command("dial", "sip:alice@127.0.0.1:" + std::to_string(tcp() ? f.tcpPort() : f.udpPort()) +
-                            (tcp() ? ";transport=tcp" : ""));
+  phone.command("dial", lineUri(f));
   auto offering = f.waitState(CallState::Offering);
   ASSERT_TRUE(offering) << phone.messagesText() << phone.transcript();
   const std::uint32_t hCall = offering->hDevice;
@@ -122,6 +127,51 @@ TEST_P(BaresipCall, PhoneCallsHoldsAndResumesThenHangsUp) {
   ASSERT_NO_FATAL_FAILURE(f.dropToIdle(hCall, {CallState::Offering, CallState::Connected,
                                                CallState::Disconnected, CallState::Idle}));
   EXPECT_EQ(f.record(hCall).termination.origin, TerminationOrigin::Remote);
+  ASSERT_TRUE(f.runUntil([&] { return phone.events("CALL_CLOSED") == 1; })) << phone.messagesText();
+  ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
+  EXPECT_TRUE(f.releasedEverything()) << f.statsText();
+}
+
+TEST_P(BaresipCall, PhoneCallsThenCancels) {
+  SipLineFixture f({}, tcp());
+  Baresip phone;
+  ASSERT_TRUE(phone.ready());
+  phone.command("dial", lineUri(f));
+  auto offering = f.waitState(CallState::Offering);
+  ASSERT_TRUE(offering) << phone.messagesText() << phone.transcript();
+  const std::uint32_t hCall = offering->hDevice;
+  // The line rang (180 with its To tag); the phone gives up: CANCEL.
+  ASSERT_TRUE(f.runUntil([&] { return phone.events("CALL_RINGING") == 1; }))
+      << phone.messagesText() << phone.transcript();
+  phone.command("hangup");
+  ASSERT_TRUE(f.waitState(CallState::Idle, hCall)) << f.statesText(hCall) << "\n"
+                                                   << phone.transcript();
+  f.expectStates(hCall, {CallState::Offering, CallState::Disconnected, CallState::Idle});
+  const CallRecord r = f.record(hCall);
+  EXPECT_EQ(r.disconnectMode, disconnect::Cancelled) << disconnectModeName(r.disconnectMode);
+  EXPECT_EQ(r.termination.origin, TerminationOrigin::Remote);
+  EXPECT_EQ(r.cause.text, "CANCEL");
+
+  // RFC 3261 §9.2: the 200 to the CANCEL carries the To tag of the INVITE's responses.
+  std::string cancelOk;
+  std::string terminated;
+  ASSERT_TRUE(f.runUntil([&] {
+    for (const auto& m : phone.traced("SIP/2.0 200", true)) {
+      if (m.find(" CANCEL\r\n") != std::string::npos) {
+        cancelOk = m;
+      }
+    }
+    const auto finals = phone.traced("SIP/2.0 487", true);
+    terminated = finals.empty() ? std::string() : finals.front();
+    return !cancelOk.empty() && !terminated.empty();
+  })) << phone.transcript();
+  const auto ringing = phone.traced("SIP/2.0 180", true);
+  ASSERT_FALSE(ringing.empty()) << phone.transcript();
+  const std::string tag = Baresip::toTag(ringing.front());
+  EXPECT_FALSE(tag.empty());
+  EXPECT_EQ(Baresip::toTag(terminated), tag) << terminated;
+  EXPECT_EQ(Baresip::toTag(cancelOk), tag) << cancelOk;
+
   ASSERT_TRUE(f.runUntil([&] { return phone.events("CALL_CLOSED") == 1; })) << phone.messagesText();
   ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
   EXPECT_TRUE(f.releasedEverything()) << f.statsText();
