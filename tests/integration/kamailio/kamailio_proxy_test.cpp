@@ -12,8 +12,6 @@
 namespace tapi::testing {
 namespace {
 
-using States = std::vector<CallState>;
-
 /** The proxy's log line for an in-dialog request that came to it through the route set. */
 std::string routed(const std::string& method) {
   return "proxy: in-dialog " + method + " routed";

@@ -2,8 +2,10 @@
 // answered, held and resumed by the softphone, and hung up from each side, over UDP and TCP.
 // baresip's hold is a re-INVITE offering sendonly, so the line's answer must be recvonly
 // (RFC 3264 §6.1), and its resume offers sendrecv again; baresip's SIP trace shows both
-// answers. Each test also checks the TAPI states, the post-connection record, and that the
-// engine, the provider and the SIP stack hold nothing afterwards.
+// answers. When the phone cancels a ringing call, the 200 to its CANCEL must carry the To
+// tag of the INVITE's responses (RFC 3261 §9.2). Each test also checks the TAPI states, the
+// post-connection record, and that the engine, the provider and the SIP stack hold nothing
+// afterwards.
 
 #include <gtest/gtest.h>
 
@@ -11,8 +13,6 @@
 
 namespace tapi::testing {
 namespace {
-
-using States = std::vector<CallState>;
 
 class BaresipCall : public SippTest {
  protected:
