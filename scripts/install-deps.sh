@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   sip-tester sipsak
+  kamailio baresip-core
 )
 
 missing=()
