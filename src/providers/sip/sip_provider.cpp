@@ -66,6 +66,25 @@ namespace {
 constexpr int kNoLineStatus = 480;
 constexpr int kNoLineQ850 = 20;
 
+std::string unescapeUser(std::string_view user) {
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9'                     ? c - '0'
+           : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
+                                                    : -1;
+  };
+  std::string out;
+  out.reserve(user.size());
+  for (std::size_t i = 0; i < user.size(); ++i) {
+    if (user[i] == '%' && i + 2 < user.size() && hex(user[i + 1]) >= 0 && hex(user[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(user[i + 1]) * 16 + hex(user[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(user[i]);
+    }
+  }
+  return out;
+}
+
 tp::Endpoint parseListen(const std::string& text, bool* ok) {
   tp::Endpoint e;
   *ok = false;
@@ -645,8 +664,9 @@ void SipProvider::onIncoming(sess::SessionHandle s, const msg::SipMessage& invit
     sessions_->release(s);
   };
   // Route by Request-URI user, then To user (§8.2.2.1 leaves the choice to the UAS).
-  const std::string_view ruser = invite.requestUri().user;
-  const std::string_view tuser = invite.to().uri.user;
+  // Users compare unescaped (RFC 3261 §19.1.4; RFC 4475 esc01: "%75se%72" is "user").
+  const std::string ruser = unescapeUser(invite.requestUri().user);
+  const std::string tuser = unescapeUser(invite.to().uri.user);
   Line* l = nullptr;
   for (auto& cand : lines_) {
     if (cand->cfg.user == ruser) {

@@ -12,7 +12,15 @@ namespace {
 constexpr std::size_t npos = std::string_view::npos;
 
 bool hasLineBreak(std::string_view s) noexcept {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) != npos;
+  // A NUL is refused too, except as the escaped byte of a quoted-pair ("\\" NUL), which the
+  // parser accepts inside quoted strings and a response must be able to echo (RFC 4475 intmeth).
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r' || s[i] == '\n')
+      return true;
+    if (s[i] == '\0' && (i == 0 || s[i - 1] != '\\'))
+      return true;
+  }
+  return false;
 }
 
 /** A received value with its folds (CRLF + WS) turned into single spaces (§7.3.1). */
@@ -460,13 +468,23 @@ BadInputDecision decideOnBadInput(std::string_view bytes, std::error_code error,
     }
   }
 
-  // RFC 4475 §3.1.2.1 (badinv01) and §3.3.1 (insuf): a request broken in its Via or missing
-  // From, To or Call-ID still gets its 400 where it came from (the caller matches it by Via
+  // RFC 4475 §3.3.1 (insuf): a request missing From, To or Call-ID still gets its 400
+  // where it came from (the caller matches it by Via
   // branch and CSeq). Each header is echoed verbatim, as received, and only when it cannot
   // smuggle a line break or a control byte into our response; one that could is a drop.
   std::vector<std::string_view> vias;
   for (std::string_view v : h.vias) {
-    if (!safeToEcho(v))
+    // Vias are echoed only as far as they parse: our 400 must itself be a valid message.
+    bool ok = safeToEcho(v);
+    if (ok) {
+      ok = splitValues(v,
+                       [&](std::string_view elem) {
+                         ok = parseVia(elem).ok();
+                         return ok;
+                       }) &&
+           ok;
+    }
+    if (!ok)
       break;
     vias.push_back(v);
   }

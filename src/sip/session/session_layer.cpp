@@ -215,6 +215,18 @@ bool bodyIsSdp(const SipMessage& m) {
          });
 }
 
+// Whether an Accept value lists a type we can answer with (application/sdp or a wildcard).
+bool acceptsSdp(std::string_view accept) {
+  std::string lower(accept);
+  for (char& c : lower) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return lower.find("application/sdp") != std::string::npos ||
+         lower.find("application/*") != std::string::npos ||
+         lower.find("*/*") != std::string::npos ||
+         lower.find_first_not_of(" \t") == std::string::npos;
+}
+
 }  // namespace
 
 SessionBox::SessionBox(std::unique_ptr<Session> s) : session(std::move(s)) {}
@@ -1090,6 +1102,9 @@ void SessionLayer::onRequest(const transaction::RequestParam& p) {
     onInDialogRequest(*s, p);
     return;
   }
+  if (method != Method::Invite && method != Method::Ack && refuseUnsupported(p)) {
+    return;
+  }
   switch (method) {
     case Method::Invite:
       onNewInvite(p);
@@ -1121,6 +1136,22 @@ void SessionLayer::onRequest(const transaction::RequestParam& p) {
   }
 }
 
+bool SessionLayer::refuseUnsupported(const transaction::RequestParam& p) {
+  // §8.2.2.3: option tags we do not support (RFC 4475 bext01), for every method but ACK.
+  std::string unsupported;
+  for (std::string_view tag : p.request.headerValues("Require")) {
+    if (tag != "timer") {
+      unsupported += unsupported.empty() ? "" : ", ";
+      unsupported.append(tag);
+    }
+  }
+  if (unsupported.empty()) {
+    return false;
+  }
+  respondTo(p, 420, {}, {{"Unsupported", unsupported}});
+  return true;
+}
+
 void SessionLayer::onNewInvite(const transaction::RequestParam& p) {
   const SipMessage& m = p.request;
   // §8.2.2.2: the same INVITE (Call-ID, From tag, CSeq) by another path is a merged request.
@@ -1130,16 +1161,12 @@ void SessionLayer::onNewInvite(const transaction::RequestParam& p) {
     respondTo(p, 482);
     return;
   }
-  // §8.2.2.3: option tags we do not support.
-  std::string unsupported;
-  for (std::string_view tag : m.headerValues("Require")) {
-    if (tag != "timer") {
-      unsupported += unsupported.empty() ? "" : ", ";
-      unsupported.append(tag);
-    }
+  if (refuseUnsupported(p)) {
+    return;
   }
-  if (!unsupported.empty()) {
-    respondTo(p, 420, {}, {{"Unsupported", unsupported}});
+  // §8.2.2.2 / RFC 4475 sdp01: an INVITE whose Accept leaves out SDP cannot be answered.
+  if (const auto accept = m.header("Accept"); accept && !acceptsSdp(*accept)) {
+    respondTo(p, 406, {}, {{"Accept", "application/sdp"}});
     return;
   }
   if (!m.body().empty() && !bodyIsSdp(m)) {

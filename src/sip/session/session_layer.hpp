@@ -275,6 +275,8 @@ class SessionLayer final : public transaction::TransactionUser {
   void startSessionTimer(Session& s, const message::SipMessage& m, bool weAreUac);
   void onInviteResponse(Session& s, const transaction::ResponseParam& p);
   void onNewInvite(const transaction::RequestParam& p);
+  /** Answers 420 when the request requires an extension we lack. @return true if it did. */
+  bool refuseUnsupported(const transaction::RequestParam& p);
   void onInDialogRequest(Session& s, const transaction::RequestParam& p);
   void onCancelRequest(const transaction::RequestParam& p);
   void respondTo(const transaction::RequestParam& p, int status, std::string_view reason = {},

@@ -30,11 +30,13 @@ std::vector<Expected> loadManifest() {
   std::ifstream in(fs::path(SIP_MESSAGE_CORPUS_DIR) / "expected.tsv");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
+    if (line.empty() || line[0] == '#')
+      continue;
     std::vector<std::string> cols;
     std::stringstream ss(line);
     std::string col;
-    while (std::getline(ss, col, '\t')) cols.push_back(col);
+    while (std::getline(ss, col, '\t'))
+      cols.push_back(col);
     if (cols.size() != 4) {
       ADD_FAILURE() << "bad manifest line: " << line;
       continue;
@@ -57,11 +59,14 @@ TEST(CorpusTest, ManifestCoversEveryFileAndHasEnoughCases) {
     EXPECT_TRUE(listed.insert(e.file).second) << "listed twice: " << e.file;
     // The verdict is also in the file name, so a reader of the folder sees it.
     EXPECT_EQ(e.file.rfind(e.valid ? "valid_" : "invalid_", 0), 0U) << e.file;
-    if (e.valid) ++valid;
+    if (e.valid)
+      ++valid;
   }
   for (const auto& entry : fs::directory_iterator(SIP_MESSAGE_CORPUS_DIR)) {
-    if (entry.path().extension() != ".sip") continue;
-    EXPECT_TRUE(listed.count(entry.path().filename().string())) << "not in manifest: " << entry.path();
+    if (entry.path().extension() != ".sip")
+      continue;
+    EXPECT_TRUE(listed.count(entry.path().filename().string()))
+        << "not in manifest: " << entry.path();
   }
   EXPECT_GE(manifest.size(), 60U);
   EXPECT_GE(valid, 20U);
@@ -114,9 +119,11 @@ TEST(CorpusTest, EveryMessageGetsItsExpectedVerdict) {
         EXPECT_EQ(d.response.rfind("SIP/2.0 " + e.action + " " + e.error + "\r\n", 0), 0U)
             << d.response;
         // The answer itself must be readable by the transaction layer of the sender,
-        // unless the broken header is one the answer has to echo.
+        // unless the broken or missing header is one the answer has to echo (RFC 4475 insuf
+        // asks for a 400 even so: the sender matches it by Via branch).
         if (e.error != "bad CSeq" && e.error != "bad To" && e.error != "bad From" &&
-            e.error != "bad Call-ID" && e.error != "CSeq method does not match") {
+            e.error != "bad Call-ID" && e.error != "CSeq method does not match" &&
+            e.error.rfind("missing ", 0) != 0) {
           auto ans = parse(d.response);
           EXPECT_TRUE(ans.ok()) << ans.error().message() << "\n" << d.response;
         }
