@@ -925,8 +925,8 @@ TEST_P(UasTest, ProvisionalAnd2xxCopyEveryRecordRouteInOrder) {
   ASSERT_TRUE(f.layer.provisional(h, 180).ok());
   auto ringing = f.takeResponse(180, "INVITE");
   ASSERT_TRUE(ringing);
-  const std::vector<std::string_view> expected{"<sip:10.0.0.7;lr>, <sip:10.0.0.8;lr;transport=tcp>",
-                                               "<sip:10.0.0.9;lr>"};
+  const std::vector<std::string_view> expected{
+      "<sip:10.0.0.7;lr>", "<sip:10.0.0.8;lr;transport=tcp>", "<sip:10.0.0.9;lr>"};
   EXPECT_EQ(ringing->msg.headerValues("Record-Route"), expected);
   ASSERT_TRUE(f.layer.answer(h, SessionFixture::kOurSdp, "<sip:alice@10.0.0.1:5060>").ok());
   auto ok = f.takeResponse(200, "INVITE");
@@ -1099,9 +1099,14 @@ TEST_P(UasTest, SessionExpiresBelowMinSeGets422) {
   f.expectAllGone();
 }
 
-TEST_P(UasTest, InviteWithoutContactGets400) {
+TEST_P(UasTest, AnRfc2543InviteWithoutContactIsAccepted) {
+  // RFC 4475 §3.4.1 inv2543: no Contact; the From URI is the remote target.
   SessionFixture f(GetParam());
-  f.expectRefused({.contact = false}, 400);
+  const SessionHandle h = f.incoming({.contact = false});
+  ASSERT_TRUE(h.valid());
+  EXPECT_EQ(f.layer.dialogOf(h)->remoteTarget(), "sip:carol@10.0.0.2");
+  ASSERT_TRUE(f.layer.reject(h, 486).ok());
+  f.inject(f.ackForNon2xx(h));
   f.expectAllGone();
 }
 
