@@ -612,6 +612,10 @@ using Torture = ::testing::TestWithParam<Row>;
 TEST_P(Torture, AnswersAsTheRfcAsks) {
   const Row& row = GetParam();
   ASSERT_FALSE(row.alternatives.empty()) << "bad expected column: " << row.expected;
+  if (row.note.rfind("OPEN: ", 0) == 0) {
+    // A known gap, listed so that it is seen in every run until it is fixed.
+    GTEST_SKIP() << row.file << ": " << row.note;
+  }
   std::string bytes = readFile(fs::path(OPENTAPI_TORTURE_DIR) / "corpus" / row.file);
   ASSERT_FALSE(bytes.empty()) << row.file;
   if (row.tcp) {
