@@ -66,9 +66,18 @@ class BaresipCall : public SippTest {
     EXPECT_EQ(sdpDirection(resume->answer), "sendrecv") << "the line's answer to the resume:\n"
                                                         << resume->answer;
 
-    f.collect();
-    EXPECT_EQ(f.states(hCall).size(), statesBefore)
-        << "a re-INVITE changes no call state: " << f.statesText(hCall);
+    // The hold and the resume each reached the app as CONNECTED with a new connected mode.
+    ASSERT_TRUE(f.runUntil([&] { return f.states(hCall).size() == statesBefore + 2; }))
+        << f.statesText(hCall);
+    std::vector<std::uint32_t> modes;
+    for (const auto& m : f.messages) {
+      if (m.type == MessageType::CallState && m.hDevice == hCall &&
+          m.param1 == static_cast<std::uint32_t>(CallState::Connected)) {
+        modes.push_back(m.param2);
+      }
+    }
+    EXPECT_EQ(modes, (std::vector<std::uint32_t>{connectedmode::Active, connectedmode::ActiveHeld,
+                                                 connectedmode::Active}));
   }
 };
 
@@ -90,8 +99,9 @@ TEST_P(BaresipCall, LineCallsPhoneHoldsAndResumesLineDrops) {
 
   ASSERT_NO_FATAL_FAILURE(holdThenResume(f, phone, hCall));
 
-  ASSERT_NO_FATAL_FAILURE(f.dropToIdle(
-      hCall, {CallState::Dialing, CallState::Ringback, CallState::Connected, CallState::Idle}));
+  ASSERT_NO_FATAL_FAILURE(
+      f.dropToIdle(hCall, {CallState::Dialing, CallState::Ringback, CallState::Connected,
+                           CallState::Connected, CallState::Connected, CallState::Idle}));
   ASSERT_TRUE(f.runUntil([&] { return phone.events("CALL_CLOSED") == 1; }))
       << phone.messagesText() << phone.transcript();
   expectLocalBye(f.record(hCall), "");
@@ -124,8 +134,9 @@ TEST_P(BaresipCall, PhoneCallsHoldsAndResumesThenHangsUp) {
   const CallRecord r = f.record(hCall);
   EXPECT_EQ(r.disconnectMode, disconnect::Normal);
   expectRemoteBye(r, 16);
-  ASSERT_NO_FATAL_FAILURE(f.dropToIdle(hCall, {CallState::Offering, CallState::Connected,
-                                               CallState::Disconnected, CallState::Idle}));
+  ASSERT_NO_FATAL_FAILURE(
+      f.dropToIdle(hCall, {CallState::Offering, CallState::Connected, CallState::Connected,
+                           CallState::Connected, CallState::Disconnected, CallState::Idle}));
   EXPECT_EQ(f.record(hCall).termination.origin, TerminationOrigin::Remote);
   ASSERT_TRUE(f.runUntil([&] { return phone.events("CALL_CLOSED") == 1; })) << phone.messagesText();
   ASSERT_TRUE(f.eng->deallocate(f.hApp, hCall));
