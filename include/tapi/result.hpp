@@ -64,8 +64,12 @@ struct Unexpected {
   std::error_code error;
 };
 
-inline Unexpected fail(std::error_code ec) { return Unexpected{ec}; }
-inline Unexpected fail(LineErr e) { return Unexpected{make_error_code(e)}; }
+inline Unexpected fail(std::error_code ec) {
+  return Unexpected{ec};
+}
+inline Unexpected fail(LineErr e) {
+  return Unexpected{make_error_code(e)};
+}
 
 /**
  * Holds either a value or an error_code. Accessing the wrong alternative is a broken
@@ -74,8 +78,8 @@ inline Unexpected fail(LineErr e) { return Unexpected{make_error_code(e)}; }
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT implicit
-  Result(Unexpected u) : v_(std::in_place_index<1>, u.error) {}      // NOLINT implicit
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT implicit
+  Result(Unexpected u) : v_(std::in_place_index<1>, u.error) {}          // NOLINT implicit
   Result(LineErr e) : v_(std::in_place_index<1>, make_error_code(e)) {}  // NOLINT implicit
 
   bool ok() const noexcept { return v_.index() == 0; }
@@ -109,8 +113,8 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Unexpected u) : ec_(u.error) {}            // NOLINT implicit
-  Result(LineErr e) : ec_(make_error_code(e)) {}    // NOLINT implicit
+  Result(Unexpected u) : ec_(u.error) {}          // NOLINT implicit
+  Result(LineErr e) : ec_(make_error_code(e)) {}  // NOLINT implicit
   bool ok() const noexcept { return !ec_; }
   explicit operator bool() const noexcept { return ok(); }
   std::error_code error() const noexcept { return ec_; }

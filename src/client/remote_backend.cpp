@@ -81,7 +81,8 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
       id = ++nextId_;
       pending_.emplace(id, pending);
     }
-    asio::post(io_, [self = shared_from_this(), frame = proto::encodeRequest(id, method, params)]() mutable {
+    asio::post(io_, [self = shared_from_this(),
+                     frame = proto::encodeRequest(id, method, params)]() mutable {
       self->enqueueWrite(std::move(frame));
     });
     if (fut.wait_for(bound) != std::future_status::ready) {
@@ -153,8 +154,7 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
       std::visit(
           [&](auto& ws) {
             if (ws) {
-              ws->async_close(websocket::close_code::normal,
-                              [self](error_code) { self->end(); });
+              ws->async_close(websocket::close_code::normal, [self](error_code) { self->end(); });
             }
           },
           self->ws_);
@@ -204,14 +204,14 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
       case ServerAddress::Kind::Unix: {
         auto& ws = ws_.emplace<std::unique_ptr<UnixWs>>(std::make_unique<UnixWs>(io_));
         configure(*ws, token);
-        ws->next_layer().async_connect(
-            asio::local::stream_protocol::endpoint(address.path), [self](error_code ec) {
-              if (ec) {
-                self->end();
-                return;
-              }
-              self->startHandshake("localhost");
-            });
+        ws->next_layer().async_connect(asio::local::stream_protocol::endpoint(address.path),
+                                       [self](error_code ec) {
+                                         if (ec) {
+                                           self->end();
+                                           return;
+                                         }
+                                         self->startHandshake("localhost");
+                                       });
         return;
       }
       case ServerAddress::Kind::Tcp: {
@@ -226,17 +226,17 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
                 self->end();
                 return;
               }
-              asio::async_connect((*tcp)->next_layer(), results,
-                                  [self, host](error_code ec2, const asio::ip::tcp::endpoint&) {
-                                    if (ec2) {
-                                      self->end();
-                                      return;
-                                    }
-                                    (void)std::get<std::unique_ptr<TcpWs>>(self->ws_)
-                                        ->next_layer()
-                                        .set_option(asio::ip::tcp::no_delay(true), ec2);
-                                    self->startHandshake(host);
-                                  });
+              asio::async_connect(
+                  (*tcp)->next_layer(), results,
+                  [self, host](error_code ec2, const asio::ip::tcp::endpoint&) {
+                    if (ec2) {
+                      self->end();
+                      return;
+                    }
+                    (void)std::get<std::unique_ptr<TcpWs>>(self->ws_)->next_layer().set_option(
+                        asio::ip::tcp::no_delay(true), ec2);
+                    self->startHandshake(host);
+                  });
             });
         return;
       }
@@ -333,7 +333,8 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
         }
         return;
       }
-      case proto::Frame::Kind::Invalid: return;
+      case proto::Frame::Kind::Invalid:
+        return;
     }
   }
 
@@ -442,7 +443,9 @@ class RemoteConnection : public std::enable_shared_from_this<RemoteConnection> {
 
 namespace {
 
-json::object withCall(std::uint32_t hCall) { return json::object{{"hCall", hCall}}; }
+json::object withCall(std::uint32_t hCall) {
+  return json::object{{"hCall", hCall}};
+}
 
 std::int64_t toMs(std::chrono::nanoseconds d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
@@ -464,7 +467,9 @@ std::optional<std::uint32_t> u32Member(const json::value& v, std::string_view ke
 // ----------------------------------------------------------------------------- RemoteBackend
 
 RemoteBackend::RemoteBackend(ServerAddress address, std::string token, Options options)
-    : address_(std::move(address)), token_(std::move(token)), options_(options),
+    : address_(std::move(address)),
+      token_(std::move(token)),
+      options_(options),
       work_(std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
           io_.get_executor())) {
   thread_ = std::thread([this] {
@@ -475,7 +480,8 @@ RemoteBackend::RemoteBackend(ServerAddress address, std::string token, Options o
 
 Result<std::unique_ptr<RemoteBackend>> RemoteBackend::connect(ServerAddress address,
                                                               std::string token, Options options) {
-  std::unique_ptr<RemoteBackend> be(new RemoteBackend(std::move(address), std::move(token), options));
+  std::unique_ptr<RemoteBackend> be(
+      new RemoteBackend(std::move(address), std::move(token), options));
   auto control = be->openConnection(nullptr);
   if (!control) {
     return fail(control.error());

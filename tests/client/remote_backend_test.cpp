@@ -5,13 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <mutex>
 #include <thread>
-#include <unistd.h>
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -32,8 +32,8 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 namespace asio = boost::asio;
 namespace websocket = boost::beast::websocket;
-using detail::ServerAddress;
 using detail::parseServerAddress;
+using detail::ServerAddress;
 
 // ----------------------------------------------------------------------------- addresses
 
@@ -57,10 +57,10 @@ TEST(ServerAddress, ParsesUnixAndTcpForms) {
 }
 
 TEST(ServerAddress, RefusesMalformedAddresses) {
-  for (const char* bad : {"", "unix:", "unix://", "tcp://", "tcp://host", "tcp://:80",
-                          "tcp://host:0", "tcp://host:65536", "tcp://host:80x", "tcp://::1:80",
-                          "tcp://[::1]80", "tcp://h/p:80", "http://host:80", "/tmp/x.sock",
-                          "tcp://host:80/v1"}) {
+  for (const char* bad :
+       {"", "unix:", "unix://", "tcp://", "tcp://host", "tcp://:80", "tcp://host:0",
+        "tcp://host:65536", "tcp://host:80x", "tcp://::1:80", "tcp://[::1]80", "tcp://h/p:80",
+        "http://host:80", "/tmp/x.sock", "tcp://host:80/v1"}) {
     EXPECT_EQ(parseServerAddress(bad).lineErr(), LineErr::InvalParam) << bad;
   }
 }
@@ -94,8 +94,8 @@ TEST(ProtocolJson, ClassifiesFrames) {
   EXPECT_EQ(badjson.kind, Frame::Kind::Response);
   EXPECT_FALSE(badjson.id.has_value());
   EXPECT_EQ(detail::proto::decodeFrame(R"({"event": "LINE_CLOSE"})").kind, Frame::Kind::Event);
-  for (const char* bad : {"", "[]", "{", "42", R"({"id": "x", "result": {}})", R"({"id": 1})",
-                          R"({"result": {}})"}) {
+  for (const char* bad :
+       {"", "[]", "{", "42", R"({"id": "x", "result": {}})", R"({"id": 1})", R"({"result": {}})"}) {
     EXPECT_EQ(detail::proto::decodeFrame(bad).kind, Frame::Kind::Invalid) << bad;
   }
 }
@@ -124,7 +124,9 @@ TEST(ProtocolJson, MapsEveryDocumentedEventToALineMessage) {
   EXPECT_EQ(reply->type, MessageType::Reply);
   EXPECT_EQ(reply->param2, static_cast<std::uint32_t>(LineErr::InvalCallHandle));
   EXPECT_EQ(msg(R"({"event": "LINE_APPNEWCALL", "hDevice": 1, "param1": 0, "param2": 5,
-                    "param3": 2})")->type, MessageType::AppNewCall);
+                    "param3": 2})")
+                ->type,
+            MessageType::AppNewCall);
   EXPECT_EQ(msg(R"({"event": "LINE_CALLINFO", "hDevice": 3, "param1": 32})")->type,
             MessageType::CallInfo);
   EXPECT_EQ(msg(R"({"event": "LINE_CLOSE", "hDevice": 1})")->type, MessageType::Close);
@@ -231,8 +233,8 @@ class FakeTapid {
 
   explicit FakeTapid(Handler handler) : handler_(std::move(handler)) {
     path_ = (std::filesystem::temp_directory_path() /
-             ("tapi-remote-test-" + std::to_string(::getpid()) + "-" +
-              std::to_string(counter_++) + ".sock"))
+             ("tapi-remote-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) +
+              ".sock"))
                 .string();
     std::filesystem::remove(path_);
     acceptor_.open(asio::local::stream_protocol());
@@ -272,8 +274,9 @@ class FakeTapid {
     return json::object{{"id", req.at("id")}, {"result", std::move(r)}};
   }
   static json::value error(const json::object& req, const char* code, std::int64_t value) {
-    return json::object{{"id", req.at("id")},
-                        {"error", json::object{{"code", code}, {"value", value}, {"message", "m"}}}};
+    return json::object{
+        {"id", req.at("id")},
+        {"error", json::object{{"code", code}, {"value", value}, {"message", "m"}}}};
   }
 
  private:
@@ -286,9 +289,8 @@ class FakeTapid {
         return;
       }
       const int index = connections_++;
-      sessions_.emplace_back([this, index, s = std::move(sock)]() mutable {
-        serve(std::move(s), index);
-      });
+      sessions_.emplace_back(
+          [this, index, s = std::move(sock)]() mutable { serve(std::move(s), index); });
     }
   }
 
@@ -345,18 +347,22 @@ class FakeTapid {
 FakeTapid::Reply dialerServer(const json::object& req, int connection) {
   const auto& m = req.at("method").as_string();
   if (m == "lineInitialize") {
-    return {{FakeTapid::result(req, json::object{{"hLineApp", 10 + connection},
-                                                 {"apiVersion", 131074}})}};
+    return {{FakeTapid::result(
+        req, json::object{{"hLineApp", 10 + connection}, {"apiVersion", 131074}})}};
   }
   if (m == "lineOpen") {
     return {{FakeTapid::result(req, json::object{{"hLine", 1}})}};
   }
   if (m == "lineMakeCall") {
-    return {{FakeTapid::result(req, json::object{{"requestId", 4}, {"hCall", 2}}),
-             json::object{{"event", "LINE_REPLY"}, {"hDevice", 0}, {"param1", 4}, {"param2", 0},
-                          {"param3", 0}},
-             json::object{{"event", "LINE_CALLSTATE"}, {"hDevice", 2}, {"param1", 256},
-                          {"param2", 0}, {"param3", 0}}}};
+    return {
+        {FakeTapid::result(req, json::object{{"requestId", 4}, {"hCall", 2}}),
+         json::object{
+             {"event", "LINE_REPLY"}, {"hDevice", 0}, {"param1", 4}, {"param2", 0}, {"param3", 0}},
+         json::object{{"event", "LINE_CALLSTATE"},
+                      {"hDevice", 2},
+                      {"param1", 256},
+                      {"param2", 0},
+                      {"param3", 0}}}};
   }
   if (m == "lineGetCallInfo") {
     return {{FakeTapid::result(
@@ -425,9 +431,9 @@ TEST(RemoteBackend, SpeaksTheProtocolOfTheDocs) {
   }  // Call deallocated, Line closed, App shut down
   auto methods = server.methods();
   const std::vector<std::string> expected = {
-      "lineInitialize", "lineOpen", "lineMakeCall", "lineGetCallInfo", "lineGetCallStatus",
-      "tapidStats", "tapidStats", "lineGetLines", "lineGetLines", "lineDeallocateCall",
-      "lineClose", "lineShutdown"};
+      "lineInitialize",    "lineOpen",           "lineMakeCall", "lineGetCallInfo",
+      "lineGetCallStatus", "tapidStats",         "tapidStats",   "lineGetLines",
+      "lineGetLines",      "lineDeallocateCall", "lineClose",    "lineShutdown"};
   EXPECT_EQ(methods, expected);
   auto reqs = server.requests();
   EXPECT_EQ(reqs.at(1).at("params").at("privileges"), json::parse(R"(["OWNER"])"));
