@@ -297,6 +297,28 @@ bool safeToEcho(std::string_view v) noexcept {
   return true;
 }
 
+/**
+ * The longest prefix of the first value of `via` that ends before a ";" or "," and parses as
+ * a Via on its own ("SIP/2.0/UDP host;branch=x" out of "SIP/2.0/UDP host;branch=x;;,;"), or
+ * empty when not even the sent-protocol and sent-by parse.
+ */
+std::string_view parsablePrefixOfVia(std::string_view via) {
+  std::string_view best;
+  for (std::size_t i = 0; i < via.size() && via[i] != ','; ++i) {
+    if (via[i] != ';')
+      continue;
+    const std::string_view candidate = detail::trimLws(via.substr(0, i));
+    if (!candidate.empty() && safeToEcho(candidate) && parseVia(candidate).ok())
+      best = candidate;
+  }
+  if (best.empty()) {
+    const std::string_view candidate = detail::trimLws(via.substr(0, via.find(',')));
+    if (!candidate.empty() && safeToEcho(candidate) && parseVia(candidate).ok())
+      best = candidate;
+  }
+  return best;
+}
+
 struct SalvagedHeaders {
   std::vector<std::string_view> vias;
   std::string_view from, to, callId, cseq;
@@ -484,8 +506,16 @@ BadInputDecision decideOnBadInput(std::string_view bytes, std::error_code error,
                        }) &&
            ok;
     }
-    if (!ok)
+    if (!ok) {
+      // RFC 4475 §3.1.2.12 (badinv01): a top Via with stray delimiters still names where the
+      // request came from. Its longest prefix that parses is echoed, so the 400 stays valid.
+      if (vias.empty()) {
+        const std::string_view salvaged = parsablePrefixOfVia(v);
+        if (!salvaged.empty())
+          vias.push_back(salvaged);
+      }
       break;
+    }
     vias.push_back(v);
   }
   if (vias.empty())

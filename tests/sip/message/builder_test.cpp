@@ -179,6 +179,38 @@ TEST(DecideOnBadInputTest, DropsWhatCannotBeAnswered) {
   EXPECT_EQ(decide(ctl).action, BadInputAction::Drop);  // never echo control bytes
 }
 
+TEST(DecideOnBadInputTest, StrayDelimitersInTheTopViaStillGetA400) {
+  // RFC 4475 §3.1.2.12 (badinv01): the Via's sent-by still says where the request came from;
+  // the 400 echoes the part of it that parses, so that the answer itself is a valid message.
+  std::string good = kBadCSeq;
+  good.replace(good.find("CSeq: x"), 7, "CSeq: 1");
+  std::string stray = good;
+  stray.replace(stray.find(";branch=z9hG4bK776asdhds"), 24, ";branch=z9hG4bK776;;,;,,");
+  auto r = parse(stray);
+  ASSERT_FALSE(r.ok());
+  const BadInputDecision d = decideOnBadInput(stray, r.error());
+  ASSERT_EQ(d.action, BadInputAction::Respond400);
+  EXPECT_NE(d.response.find("\r\nVia: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776\r\n"
+                            "From: "),
+            std::string::npos)
+      << d.response;
+  auto answer = parse(d.response);
+  ASSERT_TRUE(answer.ok()) << d.response;
+  EXPECT_EQ(answer->topVia().branch, "z9hG4bK776");
+
+  // With no parameter at all the sent-by alone is echoed.
+  std::string bare = good;
+  bare.replace(bare.find(";branch=z9hG4bK776asdhds"), 24, ";;,;,,");
+  auto rb = parse(bare);
+  ASSERT_FALSE(rb.ok());
+  const BadInputDecision db = decideOnBadInput(bare, rb.error());
+  ASSERT_EQ(db.action, BadInputAction::Respond400);
+  EXPECT_NE(db.response.find("\r\nVia: SIP/2.0/UDP pc33.atlanta.example.com\r\nFrom: "),
+            std::string::npos)
+      << db.response;
+  EXPECT_TRUE(parse(db.response).ok()) << db.response;
+}
+
 TEST(DecideOnBadInputTest, TrailingSpaceAfterTheVersionIsStillARequest) {
   // RFC 4475 §3.1.2.10 (trws): answered 400 like any other bad request, not dropped.
   std::string trws = kBadCSeq;
