@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@
 #include "base/event_loop.hpp"
 #include "base/fd_budget.hpp"
 #include "providers/sip/cause/cause_map.hpp"
+#include "providers/sip/life_token.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/sdp/rtp_ports.hpp"
 #include "sip/sdp/sdp.hpp"
@@ -101,6 +103,18 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
                                                      boost::asio::io_context& io,
                                                      SipProviderConfig config,
                                                      std::string* error = nullptr);
+  /**
+   * The provider on transports the caller owns instead of its own sockets (a
+   * sip::transport::LoopTransport in tests and simulations): listenUdp and listenTcp are
+   * ignored, RTP ports are still reserved from the configured range on the transports'
+   * address (or rtpAddress).
+   * @param udp the transport posing as UDP, or null; @param tcp the one posing as TCP, or
+   *        null; at least one is set, and each outlives the provider.
+   * @return an error naming what failed.
+   */
+  static Result<std::unique_ptr<SipProvider>> createOnTransports(
+      base::EventLoop& loop, tapi::sip::transport::Transport* udp,
+      tapi::sip::transport::Transport* tcp, SipProviderConfig config, std::string* error = nullptr);
   ~SipProvider() override;
 
   // spi::Provider
@@ -136,6 +150,8 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
   struct Call;
   struct Line;
   SipProvider(base::EventLoop& loop, SipProviderConfig config);
+  /** After the transports: the RTP pool, the session layer and the lines. */
+  Result<void> setUp(const std::string& bindHost, std::string* error);
 
   // SessionObserver
   void onIncoming(tapi::sip::session::SessionHandle s, const tapi::sip::message::SipMessage& invite,
@@ -155,6 +171,13 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
   Call* find(spi::ProviderCallId id);
   Call* bySession(tapi::sip::session::SessionHandle s);
   Line* line(std::uint32_t deviceId);
+  /** Runs `task` on a later loop turn, unless the provider is gone by then. */
+  void post(std::function<void()> task);
+  /**
+   * Runs `task` on a later loop turn for call `id` if it still exists, the engine knows it
+   * (announced) and events have somewhere to go: the one way events about a call are sent.
+   */
+  void postForCall(spi::ProviderCallId id, std::function<void(Call&)> task);
   void report(Call& c, CallState state, std::uint32_t mode);
   void info(Call& c, spi::CallInfoUpdate update);
   void complete(spi::RequestId id, Result<void> result);
@@ -165,17 +188,17 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
   tapi::sip::sdp::LocalMedia localMedia(const Call& c) const;
   tapi::sip::transport::Protocol lineProtocol(const Line& l) const;
   void dropOnWire(Call& c, std::uint32_t mode, std::string_view uui);
-  // Registration.
-  void sendRegister(std::uint32_t deviceId, std::uint32_t expires);
-  void onRegisterResponse(std::uint32_t deviceId, std::uint32_t expires,
-                          const tapi::sip::message::SipMessage* r, std::error_code ec);
 
   base::EventLoop& loop_;
   SipProviderConfig config_;
   spi::Events* events_ = nullptr;
   tapi::sip::transport::TransportLayer transportLayer_;
-  std::unique_ptr<tapi::sip::transport::UdpTransport> udp_;
-  std::unique_ptr<tapi::sip::transport::TcpTransport> tcp_;
+  // The transports in use (null: none for that protocol); owned ones are the sockets
+  // create() opened, the others belong to the caller of createOnTransports().
+  tapi::sip::transport::Transport* udp_ = nullptr;
+  tapi::sip::transport::Transport* tcp_ = nullptr;
+  std::unique_ptr<tapi::sip::transport::UdpTransport> ownedUdp_;
+  std::unique_ptr<tapi::sip::transport::TcpTransport> ownedTcp_;
   std::unique_ptr<tapi::sip::sdp::RtpPortPool> rtp_;
   std::unique_ptr<tapi::sip::session::SessionLayer> sessions_;
   std::vector<std::unique_ptr<Line>> lines_;
@@ -187,7 +210,7 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
   std::uint64_t callsTotal_ = 0;
   std::uint64_t callsRefusedNoFds_ = 0;
   bool shuttingDown_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  LifeToken life_;  // last: callbacks see the provider gone before anything else goes
 };
 
 }  // namespace tapi::providers::sip
