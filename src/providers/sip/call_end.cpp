@@ -31,7 +31,10 @@ RemoteEnd remoteEndOf(const sess::EndInfo& end) {
       re.kind = RemoteEndKind::Cancel;
       break;
     case sess::EndKind::FinalResponse:
-    case sess::EndKind::LocalHangup:
+    case sess::EndKind::LocalBye:
+    case sess::EndKind::LocalCancel:
+    case sess::EndKind::LocalReject:
+    case sess::EndKind::Count_:
       re.kind = RemoteEndKind::FinalResponse;
       break;
     case sess::EndKind::Timeout:
@@ -218,7 +221,7 @@ void SipProvider::onEnded(sess::SessionHandle s, const sess::EndInfo& end) {
     complete(rid, {});
     return;
   }
-  if (end.kind == sess::EndKind::LocalHangup && wasEnded) {
+  if (sess::isLocal(end.kind) && wasEnded) {
     return;  // a wire drop we started (line close, shutdown): the engine clears the call
   }
   const RemoteEnd re = remoteEndOf(end);
@@ -243,7 +246,10 @@ void SipProvider::onEnded(sess::SessionHandle s, const sess::EndInfo& end) {
     case sess::EndKind::TransportError:
       u.endHint = spi::EndHint::ProviderFailure;
       break;
-    case sess::EndKind::LocalHangup:
+    case sess::EndKind::LocalBye:
+    case sess::EndKind::LocalCancel:
+    case sess::EndKind::LocalReject:
+    case sess::EndKind::Count_:
     case sess::EndKind::Bye:
     case sess::EndKind::Cancel:
     case sess::EndKind::FinalResponse:

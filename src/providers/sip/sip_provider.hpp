@@ -89,7 +89,7 @@ struct SipStats {
   std::uint64_t tcpRefused = 0;             ///< TCP connections refused (cap or descriptor budget)
   std::uint64_t tcpAcceptNoFds = 0;         ///< TCP accepts that failed with EMFILE/ENFILE
   std::uint64_t tcpEvicted = 0;             ///< idle TCP connections closed to make room
-  std::array<std::uint64_t, 10> endedBy{};  ///< sessions ended, by session::EndKind
+  std::array<std::uint64_t, tapi::sip::session::kEndKindCount> endedBy{};  ///< by session::EndKind
   bool allZero() const noexcept {
     return calls == 0 && pendingRequests == 0 && sessions == 0 && dialogs == 0 &&
            transactions == 0 && timers == 0 && rtpPorts == 0 && outOfDialog == 0;

@@ -543,6 +543,7 @@ class SessionFixture : public SimulatedWire {
     EXPECT_EQ(st.dialogs, 0u);
     EXPECT_EQ(st.timers, 0u);
     EXPECT_EQ(st.outOfDialog, 0u);
+    EXPECT_EQ(st.rejectedTransitions, 0u);
     EXPECT_EQ(layer.unfinished(), 0u);
     EXPECT_EQ(layer.transactions().stats().liveTotal(), 0u);
     EXPECT_EQ(layer.transactions().stats().rejectedTransitions, 0u);

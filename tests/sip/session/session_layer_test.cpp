@@ -103,7 +103,7 @@ TEST_P(UacTest, HappyPathInviteRingingAnswerAckByeEndsOnce) {
   EXPECT_EQ(bye->msg.cseq().number, 2u);
   EXPECT_EQ(bye->msg.to().tag(), "bob-tag");
   EXPECT_EQ(bye->msg.header("Reason"), "Q.850;cause=16");
-  auto ended = f.observer.endedOnce(EndKind::LocalHangup);
+  auto ended = f.observer.endedOnce(EndKind::LocalBye);
   ASSERT_TRUE(ended);
   EXPECT_EQ(ended->at, 2.0);
   EXPECT_TRUE(ended->ringingSeen);
@@ -168,7 +168,7 @@ TEST_P(UacTest, HangupBeforeAnyProvisionalDefersCancelUntilOneArrives) {
   auto ack = f.takeRequest("ACK");
   ASSERT_TRUE(ack) << "the transaction ACKs the 487";
   EXPECT_EQ(ack->msg.topVia().branch, f.invite->topVia().branch);
-  auto ended = f.observer.endedOnce(EndKind::LocalHangup);
+  auto ended = f.observer.endedOnce(EndKind::LocalCancel);
   ASSERT_TRUE(ended);
   EXPECT_TRUE(ended->weCancelled);
   EXPECT_TRUE(ended->ringingSeen);
@@ -209,7 +209,7 @@ TEST_P(UacTest, HangupBeforeProvisionalAndNoAnswerAtAllEndsAtTimerB) {
   SessionFixture f(GetParam());
   SessionHandle h = f.call();
   ASSERT_TRUE(f.layer.hangup(h).ok());
-  ASSERT_TRUE(f.endsAt(EndKind::LocalHangup, 32.0, 1s));
+  ASSERT_TRUE(f.endsAt(EndKind::LocalCancel, 32.0, 1s));
   EXPECT_TRUE(SessionFixture::requests(f.take(), "CANCEL").empty());
   f.expectAllGone();
 }
@@ -224,7 +224,7 @@ TEST_P(UacTest, HangupBeforeProvisionalThenTwoHundredIsAckedThenByed) {
   EXPECT_EQ(sent[1].msg.header("Reason"), "Q.850;cause=16");
   EXPECT_TRUE(SessionFixture::requests(sent, "CANCEL").empty());
   EXPECT_EQ(f.observer.count("answered"), 0u);
-  ASSERT_TRUE(f.observer.endedOnce(EndKind::LocalHangup));
+  ASSERT_TRUE(f.observer.endedOnce(EndKind::LocalCancel));
   f.replyThenAllGone(sent[1].msg);
 }
 
@@ -244,7 +244,7 @@ TEST_P(UacTest, TwoHundredCrossingTheCancelIsAckedThenByed) {
   EXPECT_EQ(sent[1].msg.to().tag(), "bob-tag");
   EXPECT_EQ(sent[1].msg.header("Reason"), "Q.850;cause=19");
   EXPECT_EQ(f.observer.count("answered"), 0u) << "never shown to the app as answered";
-  auto ended = f.observer.endedOnce(EndKind::LocalHangup);
+  auto ended = f.observer.endedOnce(EndKind::LocalCancel);
   ASSERT_TRUE(ended);
   EXPECT_TRUE(ended->weCancelled);
 
@@ -261,7 +261,7 @@ TEST_P(UacTest, CancelAnsweredButNoFinalResponseGivesUpAfter64T1) {
   ASSERT_TRUE(cancel);
   f.reply(cancel->msg, 200);
   // No 487 ever comes. §9.1: 64*T1 after the CANCEL the INVITE is given up.
-  auto ended = f.endsAt(EndKind::LocalHangup, 32.0, 100ms);
+  auto ended = f.endsAt(EndKind::LocalCancel, 32.0, 100ms);
   ASSERT_TRUE(ended);
   EXPECT_TRUE(ended->weCancelled);
   EXPECT_EQ(f.layer.unfinished(), 0u);
@@ -504,7 +504,7 @@ TEST_P(UasTest, IncomingInviteIsReportedAndTryingSent) {
   ASSERT_TRUE(busy);
   EXPECT_EQ(busy->msg.header("Reason"), "Q.850;cause=17");
   EXPECT_EQ(busy->msg.to().tag(), f.ourTag(h));
-  auto ended = f.observer.endedOnce(EndKind::LocalHangup);
+  auto ended = f.observer.endedOnce(EndKind::LocalReject);
   ASSERT_TRUE(ended);
   EXPECT_EQ(ended->endStatus, 486);
   // The peer ACKs the 486 with the INVITE's branch: the transaction absorbs it.
@@ -600,7 +600,7 @@ TEST_P(UasTest, HangupInAcceptedHoldsTheByeUntilTheAck) {
   f.loop.advance(1s);
   ASSERT_TRUE(f.layer.hangup(h, {{"Reason", "Q.850;cause=16"}}).ok());
   f.loop.runUntilIdle();
-  ASSERT_TRUE(f.observer.endedOnce(EndKind::LocalHangup)) << "over locally at once";
+  ASSERT_TRUE(f.observer.endedOnce(EndKind::LocalBye)) << "over locally at once";
   EXPECT_EQ(f.layer.unfinished(), 1u) << "the BYE still has to go out";
   f.loop.advance(1s);
   auto sent = f.take();
@@ -636,7 +636,7 @@ TEST_P(UasTest, HangupInAcceptedWithoutAckByesAt64T1) {
   auto bye = f.takeRequest("BYE");
   ASSERT_TRUE(bye);
   EXPECT_EQ(bye->at, 32.0);
-  ASSERT_TRUE(f.observer.endedOnce(EndKind::LocalHangup));
+  ASSERT_TRUE(f.observer.endedOnce(EndKind::LocalBye));
   f.replyThenAllGone(bye->msg);
 }
 
@@ -814,7 +814,7 @@ TEST_P(UasTest, CrossedByesAreAnsweredWithoutASecondEnd) {
   f.inject(f.inDialog(h, "BYE", 2));
   EXPECT_TRUE(f.takeResponse(200, "BYE"));
   EXPECT_EQ(f.observer.count("ended"), 1u);
-  EXPECT_EQ(f.observer.of("ended")[0].end, EndKind::LocalHangup);
+  EXPECT_EQ(f.observer.of("ended")[0].end, EndKind::LocalBye);
   // Then ours is answered 481 (the peer forgot the dialog): still over, nothing new.
   f.reply(bye->msg, 481);
   EXPECT_EQ(f.observer.count("ended"), 1u);
