@@ -387,7 +387,9 @@ void SessionLayer::onRequest(const transaction::RequestParam& p) {
       }
       return;  // a stray ACK is dropped silently (§12.2.2)
     }
-    if (s == nullptr || (s->terminated() && method != Method::Bye)) {
+    // A UAC session has no dialog until a response with a To tag makes one: a request that
+    // names our tag before then matches nothing (§12.2.2).
+    if (s == nullptr || !s->currentDialog() || (s->terminated() && method != Method::Bye)) {
       ++counters_.answered481;
       respondTo(p, 481);
       return;

@@ -404,6 +404,24 @@ TEST_P(UacTest, PeerByeEndsTheCall) {
   f.expectAllGone();
 }
 
+TEST_P(UacTest, InDialogRequestBeforeAnyDialogGets481) {
+  // The callee knows our Call-ID and From tag from the INVITE itself; a request naming them
+  // before any response with a To tag made a dialog finds no dialog (§12.2.2), and the call
+  // goes on as it was.
+  SessionFixture f(GetParam());
+  SessionHandle h = f.call();
+  f.reply(*f.invite, 100);
+  for (const char* method : {"BYE", "INVITE", "UPDATE", "INFO"}) {
+    f.inject(f.fromCallee({.method = method, .branch = std::string("z9hG4bKearly") + method}));
+    EXPECT_TRUE(f.takeResponse(481, method)) << method;
+  }
+  EXPECT_EQ(f.layer.state(h), SessionState::Early);  // the 100 made it so, nothing else
+  EXPECT_EQ(f.observer.count("ended"), 0u);
+  f.reply(*f.invite, 486, "bob-tag");
+  ASSERT_TRUE(f.observer.endedOnce(EndKind::FinalResponse));
+  f.expectAllGone();
+}
+
 TEST_P(UacTest, ChallengeIsAnsweredWithCredentialsAndNextCSeq) {
   SessionFixture f(GetParam());
   f.observer.challengeAnswer =
