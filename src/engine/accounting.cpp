@@ -40,6 +40,7 @@ EngineStats EngineImpl::stats() const {
   s.providerPendingRequests = ps.pendingRequests;
   s.timers += ps.timers;
   s.reclaimedHandles = reclaimed_;
+  s.refusedTransitions = refusedTransitions_;
   return s;
 }
 

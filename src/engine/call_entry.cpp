@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "engine/detail/call_states.hpp"
+
 namespace tapi::engine::detail {
 
 // ---------------------------------------------------------------------------------------
@@ -94,6 +96,98 @@ void CallEntry::countHolders() {
   }
   record.numOwners = owners;
   record.numMonitors = monitors;
+}
+
+// ---------------------------------------------------------------------------------------
+// Call state arrows
+
+namespace {
+
+// An outbound call's progress: the provider reports any subset, in any order (spec §2),
+// and a failed attempt may stop in BUSY or SPECIALINFO before it ends.
+bool isSettingUp(CallState s) noexcept {
+  switch (s) {
+    case CallState::DialTone:
+    case CallState::Dialing:
+    case CallState::Proceeding:
+    case CallState::Ringback:
+    case CallState::Busy:
+    case CallState::SpecialInfo:
+      return true;
+    case CallState::Idle:
+    case CallState::Offering:
+    case CallState::Accepted:
+    case CallState::Connected:
+    case CallState::OnHold:
+    case CallState::Conferenced:
+    case CallState::OnHoldPendConf:
+    case CallState::OnHoldPendTransfer:
+    case CallState::Disconnected:
+    case CallState::Unknown:
+      return false;
+  }
+  return false;
+}
+
+// A call that was answered: connected, or held or conferenced from there.
+bool isEstablished(CallState s) noexcept {
+  switch (s) {
+    case CallState::Connected:
+    case CallState::OnHold:
+    case CallState::Conferenced:
+    case CallState::OnHoldPendConf:
+    case CallState::OnHoldPendTransfer:
+      return true;
+    case CallState::Idle:
+    case CallState::Offering:
+    case CallState::Accepted:
+    case CallState::DialTone:
+    case CallState::Dialing:
+    case CallState::Proceeding:
+    case CallState::Ringback:
+    case CallState::Busy:
+    case CallState::SpecialInfo:
+    case CallState::Disconnected:
+    case CallState::Unknown:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool callArrowAllowed(CallState from, CallState to) noexcept {
+  if (from == CallState::Idle) {
+    return false;  // IDLE is terminal: a call never leaves it
+  }
+  if (from == to || isEnded(to)) {
+    return true;  // a mode change, or the end every live call may reach
+  }
+  switch (from) {
+    case CallState::Unknown:
+      return true;  // a placeholder: the real state follows, whatever it is
+    case CallState::Offering:
+      return to == CallState::Accepted || isEstablished(to);
+    case CallState::Accepted:
+      return isEstablished(to);
+    case CallState::DialTone:
+    case CallState::Dialing:
+    case CallState::Proceeding:
+    case CallState::Ringback:
+    case CallState::Busy:
+    case CallState::SpecialInfo:
+      return isSettingUp(to) || isEstablished(to);
+    case CallState::Connected:
+    case CallState::OnHold:
+    case CallState::Conferenced:
+    case CallState::OnHoldPendConf:
+    case CallState::OnHoldPendTransfer:
+      return isEstablished(to);
+    case CallState::Disconnected:  // the far end has gone: only IDLE (above) follows
+    case CallState::Idle:
+      return false;
+  }
+  return false;
 }
 
 }  // namespace tapi::engine::detail

@@ -1,5 +1,7 @@
-// A call's life: state transitions, the end it records, the drops the engine
+// A call's life: checked state transitions, the end it records, the drops the engine
 // starts itself, handle release, and the release of the call once its last handle is gone.
+
+#include <spdlog/spdlog.h>
 
 #include <string>
 
@@ -12,6 +14,13 @@ void EngineImpl::transition(CallEntry& c, CallState state, std::uint32_t mode) {
   if (c.state == state && c.mode == mode) {
     return;
   }
+  if (!callArrowAllowed(c.state, state)) {
+    ++refusedTransitions_;
+    log("call " + std::to_string(c.record.callId) + ": refused " + toString(c.state) + " -> " +
+        toString(state));
+    return;
+  }
+  spdlog::debug("engine call {}: {} -> {}", c.record.callId, toString(c.state), toString(state));
   c.state = state;
   c.mode = mode;
   c.stateEntry = loop_.wallNow();

@@ -114,7 +114,7 @@ class EngineImpl final : public spi::Events {
   void announceToMonitors(CallEntry& c, const Request& req);
 
   // Lifecycle (lifecycle.cpp)
-  /** Moves `c` to `state` and tells every holder. */
+  /** Moves `c` to `state` if the arrow is allowed; a refused arrow is counted and logged. */
   void transition(CallEntry& c, CallState state, std::uint32_t mode);
   void recordEnd(CallEntry& c, const Termination& t, std::uint32_t mode);
   void engineDrop(CallEntry& c, PendingEnd end);
@@ -144,6 +144,7 @@ class EngineImpl final : public spi::Events {
   spi::RequestId nextRequest_ = 0;
   std::uint64_t nextOpenOrder_ = 0;
   std::size_t reclaimed_ = 0;
+  std::size_t refusedTransitions_ = 0;
   bool shutDown_ = false;
 };
 
