@@ -270,6 +270,8 @@ struct EngineStats {
   std::size_t queuedEvents = 0;
   std::size_t timers = 0;            // timers on the loop (engine and provider)
   std::size_t reclaimedHandles = 0;  // cumulative, not a live count
+  /** Cumulative: call-state changes the engine refused (a bug if not 0). */
+  std::size_t refusedTransitions = 0;
   bool allZero() const noexcept {
     return apps == 0 && openLines == 0 && handles == 0 && calls == 0 && providerCalls == 0 &&
            pendingRequests == 0 && providerPendingRequests == 0 && queuedEvents == 0 && timers == 0;

@@ -4,17 +4,15 @@
 // queues, termination policies and post-connection data. It runs on one loop thread and
 // talks to the network only through spi::Provider.
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
-#include "base/boxed.hpp"
 #include "base/event_loop.hpp"
-#include "base/handle.hpp"
 #include "spi/provider.hpp"
 
 namespace tapi::engine {
@@ -33,10 +31,11 @@ struct Config {
   std::function<void(const CallRecord&)> onCallIdle;
   /** Called when a call is released (last handle gone): the final record. */
   std::function<void(const CallRecord&)> onCallReleased;
-  /** Diagnostic lines (handle reclamation, refused provider events...). */
+  /** Diagnostic lines (handle reclamation, refused provider events and state changes...). */
   std::function<void(const std::string&)> log;
 };
 
+/** What initialize() registers for an application. */
 struct AppParams {
   std::string name;  // friendly name (TAPI: module name), used by handoff and records
   std::uint32_t apiVersion = kApiVersion22;
@@ -48,6 +47,7 @@ struct AppParams {
   std::function<void()> notify;
 };
 
+/** What open() asks for: the device, the privileges and the per-open overrides. */
 struct LineOpenParams {
   std::uint32_t deviceId = 0;
   std::uint32_t privileges = static_cast<std::uint32_t>(Privilege::None);  // Privilege bits
@@ -58,6 +58,7 @@ struct LineOpenParams {
   std::optional<base::Duration> maxDuration;
 };
 
+/** Options of makeCall(). */
 struct CallParams {
   std::string userUserInfo;
   std::uint32_t addressId = 0;
@@ -65,225 +66,206 @@ struct CallParams {
   std::optional<base::Duration> maxDuration;
 };
 
+/** What makeCall() returns at once. */
 struct MakeCallResult {
   spi::RequestId requestId = 0;
   std::uint32_t hCall = 0;  // valid once the LINE_REPLY for requestId reports success
 };
 
+/** What callInfo() returns: the app's hLine for the call, and its record. */
 struct CallInfo {
   std::uint32_t hLine = 0;
   CallRecord record;
 };
 
+namespace detail {
+class EngineImpl;
+}  // namespace detail
+
 /**
- * The engine. Every method runs on the loop thread. Methods that start an asynchronous
- * operation return its request id; the result arrives later as one LINE_REPLY message.
+ * The engine.
+ *
+ * Threads: every method, and every callback the engine makes (AppParams::notify, the
+ * Config callbacks), runs on the loop thread of the EventLoop given to the constructor;
+ * callers on other threads post to that loop (the client's embedded backend and tapid do).
+ * No method is re-entrant: a callback must not call back into the engine.
+ *
+ * Errors: methods that can fail return a Result whose error is a LINEERR_* value (LineErr),
+ * or the provider's own error when the provider refused a request synchronously. Methods
+ * that start an asynchronous operation return its request id; its result arrives later as
+ * exactly one LINE_REPLY message (unless the app let go first: shutdown, line close, or an
+ * API < 2.0 deallocate).
+ *
+ * The handle values (hLineApp, hLine, hCall) are the app's own: unique within the app,
+ * never 0, never reused while a stale copy could be presented; a value from another app
+ * means nothing.
  */
-class Engine final : private spi::Events {
+class Engine final {
  public:
+  /**
+   * Becomes `provider`'s event sink until destroyed. Both `loop` and `provider` must
+   * outlive the engine. Loop thread.
+   */
   Engine(base::EventLoop& loop, spi::Provider& provider, Config config = {});
-  ~Engine() override;
+  /** Cancels the engine's timers and detaches from the provider. Loop thread. */
+  ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  /** lineInitializeEx: @return the app's hLineApp. */
+  /**
+   * lineInitializeEx: registers an application.
+   * @return the app's hLineApp; LINEERR_INCOMPATIBLEAPIVERSION for a version outside
+   *         [kApiVersionLowest, kApiVersionHighest]; LINEERR_OPERATIONFAILED after
+   *         shutdownAll().
+   */
   Result<std::uint32_t> initialize(AppParams params);
-  /** lineShutdown: releases every handle and line of the app and its queued messages. */
+  /**
+   * lineShutdown: closes every line of the app (releasing its call handles as lineClose
+   * does) and discards its queued messages. Replies to its outstanding requests are not sent.
+   * @return LINEERR_INVALAPPHANDLE for an unknown hLineApp.
+   */
   Result<void> shutdown(std::uint32_t hLineApp);
-  /** lineNegotiateAPIVersion. */
+  /**
+   * lineNegotiateAPIVersion.
+   * @return the highest supported version within [low, high]; LINEERR_INVALAPPHANDLE,
+   *         LINEERR_BADDEVICEID, or LINEERR_INCOMPATIBLEAPIVERSION when the ranges do not
+   *         meet.
+   */
   Result<std::uint32_t> negotiateApiVersion(std::uint32_t hLineApp, std::uint32_t deviceId,
                                             std::uint32_t low, std::uint32_t high) const;
-  /** Line devices. */
+  /** The provider's line devices, as it reported them when the engine was built. */
   std::vector<spi::LineInfo> lines() const;
 
+  /**
+   * lineOpen: opens a line device for the app (the provider's line is opened with the
+   * first open of the device).
+   * @return the app's hLine; LINEERR_INVALAPPHANDLE, LINEERR_OPERATIONFAILED (after
+   *         shutdownAll(), or the provider failed without a reason), LINEERR_BADDEVICEID,
+   *         LINEERR_INVALPRIVSELECT, LINEERR_INCOMPATIBLEAPIVERSION, or the provider's
+   *         openLine error.
+   */
   Result<std::uint32_t> open(std::uint32_t hLineApp, const LineOpenParams& params);
+  /**
+   * lineClose: releases every call handle the app holds through this line (a call whose
+   * last handle goes is ended and released) and suppresses the replies of its requests.
+   * @return LINEERR_UNINITIALIZED for an unknown hLineApp, LINEERR_INVALLINEHANDLE.
+   */
   Result<void> close(std::uint32_t hLineApp, std::uint32_t hLine);
 
+  /**
+   * lineMakeCall: creates an outbound call owned by the app. The returned hCall becomes
+   * valid when the LINE_REPLY for the request reports success; on failure it never does.
+   * @return LINEERR_UNINITIALIZED, LINEERR_INVALLINEHANDLE, LINEERR_INVALADDRESS (empty
+   *         destination), LINEERR_INVALADDRESSID, LINEERR_USERUSERINFOTOOBIG, or the
+   *         provider's makeCall error.
+   */
   Result<MakeCallResult> makeCall(std::uint32_t hLineApp, std::uint32_t hLine,
                                   const std::string& destination, const CallParams& params = {});
+  /**
+   * lineAnswer: answers an OFFERING or ACCEPTED call; `uui` is sent with the answer.
+   * @return the request id; LINEERR_UNINITIALIZED, LINEERR_INVALCALLHANDLE,
+   *         LINEERR_NOTOWNER, LINEERR_INVALCALLSTATE, LINEERR_USERUSERINFOTOOBIG, or the
+   *         provider's error.
+   */
   Result<spi::RequestId> answer(std::uint32_t hLineApp, std::uint32_t hCall,
                                 const std::string& uui = {});
+  /**
+   * lineAccept: claims an OFFERING call.
+   * @return the request id; LINEERR_UNINITIALIZED, LINEERR_INVALCALLHANDLE,
+   *         LINEERR_NOTOWNER, LINEERR_INVALCALLSTATE, LINEERR_USERUSERINFOTOOBIG, or the
+   *         provider's error.
+   */
   Result<spi::RequestId> accept(std::uint32_t hLineApp, std::uint32_t hCall,
                                 const std::string& uui = {});
-  /** lineDrop; `mode` 0 means REJECT on an offered call and NORMAL otherwise. */
+  /**
+   * lineDrop: ends a call that is not IDLE; `mode` 0 means REJECT on an offered call and
+   * NORMAL otherwise. A call whose network side already ended (an engine policy cleared it)
+   * goes IDLE without the provider.
+   * @return the request id; LINEERR_UNINITIALIZED, LINEERR_INVALCALLHANDLE,
+   *         LINEERR_NOTOWNER, LINEERR_INVALCALLSTATE (IDLE), LINEERR_USERUSERINFOTOOBIG,
+   *         or the provider's error.
+   */
   Result<spi::RequestId> drop(std::uint32_t hLineApp, std::uint32_t hCall, std::uint32_t mode = 0,
                               const std::string& uui = {});
+  /**
+   * lineDeallocateCall: releases the app's handle. A call whose last handle goes is ended
+   * (if not IDLE) and released; an owner leaving a live call without owners starts the
+   * ownerless grace period.
+   * @return LINEERR_UNINITIALIZED, LINEERR_INVALCALLHANDLE, or LINEERR_INVALCALLSTATE when
+   *         an app below API 2.0 is the sole owner of a call that is not IDLE.
+   */
   Result<void> deallocate(std::uint32_t hLineApp, std::uint32_t hCall);
 
+  /**
+   * lineGetCallInfo: the call's post-connection record as this app may see it; readable
+   * until the handle is released, also after the call ended.
+   * @return LINEERR_UNINITIALIZED, LINEERR_INVALCALLHANDLE.
+   */
   Result<CallInfo> callInfo(std::uint32_t hLineApp, std::uint32_t hCall) const;
+  /**
+   * lineGetCallStatus: state, mode, privilege, entry time and the features the handle has.
+   * @return LINEERR_UNINITIALIZED, LINEERR_INVALCALLHANDLE.
+   */
   Result<CallStatus> callStatus(std::uint32_t hLineApp, std::uint32_t hCall) const;
+  /**
+   * lineSetAppSpecific: sets the record's app-specific value; other holders get
+   * LINE_CALLINFO(APPSPECIFIC).
+   * @return LINEERR_UNINITIALIZED, LINEERR_INVALCALLHANDLE, LINEERR_NOTOWNER.
+   */
   Result<void> setAppSpecific(std::uint32_t hLineApp, std::uint32_t hCall, std::uint32_t value);
+  /**
+   * lineSetCallPrivilege: makes the handle an owner or a monitor.
+   * @return LINEERR_UNINITIALIZED, LINEERR_INVALCALLHANDLE, LINEERR_INVALCALLPRIVILEGE, or
+   *         LINEERR_INVALCALLSTATE when the sole owner of a call that is not IDLE would
+   *         become a monitor.
+   */
   Result<void> setCallPrivilege(std::uint32_t hLineApp, std::uint32_t hCall, Privilege privilege);
-  /** lineHandoff: to the app named `target`, or (target empty) the top owner for `mediaMode`. */
+  /**
+   * lineHandoff: gives ownership to the app named `target`, or (target empty) to the
+   * highest-priority other owner of the line that handles `mediaMode`. The handing-off app
+   * keeps its handle and privilege.
+   * @return LINEERR_UNINITIALIZED, LINEERR_INVALCALLHANDLE, LINEERR_NOTOWNER,
+   *         LINEERR_TARGETNOTFOUND, or LINEERR_TARGETSELF when only the caller matches.
+   */
   Result<void> handoff(std::uint32_t hLineApp, std::uint32_t hCall, const std::string& target,
                        std::uint32_t mediaMode = 0);
-  /** lineGetNewCalls: monitor handles for the line's calls the app has no handle to yet. */
+  /**
+   * lineGetNewCalls: monitor handles for the line's calls the app has no handle to yet.
+   * @return the new hCall values; LINEERR_UNINITIALIZED, LINEERR_INVALLINEHANDLE,
+   *         LINEERR_INVALCALLSELECT, LINEERR_INVALADDRESSID.
+   */
   Result<std::vector<std::uint32_t>> getNewCalls(std::uint32_t hLineApp, std::uint32_t hLine,
                                                  std::uint32_t addressId, CallSelect select);
 
-  /** Takes the app's next message, if any. */
+  /**
+   * lineGetMessage without waiting: takes the app's next message, if any.
+   * @return the message or nothing; LINEERR_INVALAPPHANDLE.
+   */
   Result<std::optional<Message>> getMessage(std::uint32_t hLineApp);
+  /** The number of messages queued for the app; 0 for an unknown hLineApp. */
   std::size_t queuedMessages(std::uint32_t hLineApp) const;
-  /** The API version an app initialised with. */
+  /**
+   * The API version the app initialised with.
+   * @return LINEERR_INVALAPPHANDLE for an unknown hLineApp.
+   */
   Result<std::uint32_t> appApiVersion(std::uint32_t hLineApp) const;
 
   /**
    * Server shutdown: every live call is ended (origin server-shutdown) and released, every
-   * app gets LINE_CLOSE for each open line. Apps stay initialised until they shut down.
+   * app gets LINE_CLOSE for each open line. Apps stay initialised until they shut down;
+   * initialize() and open() fail from now on.
    */
   void shutdownAll();
 
+  /** Live counts (they return to zero when everything is released) and cumulative ones. */
   EngineStats stats() const;
   /** Records of every call not yet released (live, or ended with handles still held). */
   std::vector<CallRecord> callRecords() const;
-  /** Everything still held (apps, lines, handles, calls, requests). */
+  /** Everything still held (apps, lines, handles, calls, requests, provider resources). */
   std::vector<LeakEntry> leakReport() const;
 
  private:
-  struct App;
-  struct LineOpen;
-  struct Call;
-  using AppH = base::Handle<App>;
-  using OpenH = base::Handle<LineOpen>;
-  using CallH = base::Handle<Call>;
-
-  enum class ReleaseCause : std::uint8_t {
-    Deallocate,
-    LineClose,        // the app closed its line
-    LineForcedClose,  // the provider took the line away (LINE_CLOSE to every opener)
-    AppShutdown,
-    Reclaim,
-    EngineShutdown,
-  };
-  enum class RequestKind : std::uint8_t { MakeCall, Answer, Accept, Drop, LocalDrop, Internal };
-
-  struct App {
-    std::string name;
-    std::uint32_t apiVersion = 0;
-    std::uint64_t callbackInstance = 0;
-    std::function<void()> notify;
-    std::uint32_t hLineApp = 0;
-    base::AppHandleTable<OpenH> lines;
-    base::AppHandleTable<CallH> calls;
-    std::deque<Message> queue;
-    base::TimePoint created{};
-  };
-  struct LineOpen {
-    AppH app;
-    std::uint32_t deviceId = 0;
-    std::uint32_t privileges = 0;
-    std::uint32_t mediaModes = 0;
-    std::uint32_t apiVersion = 0;
-    std::uint64_t callbackInstance = 0;
-    std::uint32_t hLine = 0;
-    std::uint64_t order = 0;  // lower opened earlier: higher ownership priority
-    std::optional<base::Duration> noAnswerTimeout;
-    std::optional<base::Duration> maxDuration;
-  };
-  struct Holder {
-    AppH app;
-    OpenH line;
-    std::uint32_t hCall = 0;
-    Privilege privilege = Privilege::Monitor;
-    bool valid = false;  // an outbound call's handle is valid once its make-call succeeded
-  };
-  struct PendingEnd {
-    Termination termination;
-    std::uint32_t mode = 0;
-    bool presentDisconnected = false;  // owners see DISCONNECTED(mode) and must drop
-  };
-  struct Call {
-    CallH self;
-    spi::ProviderCallId hd = 0;
-    std::uint32_t deviceId = 0;
-    CallState state = CallState::Unknown;
-    std::uint32_t mode = 0;
-    WallTime stateEntry{};
-    base::TimePoint createdMono{};
-    bool announced = false;
-    bool closed = false;          // provider closeCall done
-    bool networkCleared = false;  // the provider's side is idle; only the engine's remains
-    bool deleting = false;
-    std::vector<Holder> holders;
-    CallRecord record;
-    std::optional<spi::EndHint> endHint;
-    base::Boxed<PendingEnd> pendingEnd;  // set by a drop the engine or an app started
-    std::optional<base::Duration> noAnswerTimeout;
-    std::optional<base::Duration> maxDuration;
-    base::TimerId noAnswerTimer = 0;
-    base::TimerId maxDurationTimer = 0;
-    base::TimerId ownerlessTimer = 0;
-    base::TimerId reclaimTimer = 0;
-    base::Boxed<Termination>
-        ownerlessWhy;  // what made it ownerless: recorded if the grace period ends
-    bool idleReported = false;
-  };
-  struct Request {
-    RequestKind kind = RequestKind::Internal;
-    AppH app;
-    CallH call;
-    OpenH line;
-    std::uint32_t hCall = 0;
-    bool suppressed = false;
-    // The call's uuiSent before this request recorded its user-user info: restored if the
-    // request fails, since nothing was sent then.
-    std::optional<std::string> uuiBefore;
-  };
-
-  // spi::Events
-  spi::EngineCallId onNewCall(std::uint32_t deviceId, spi::ProviderCallId hdCall,
-                              const spi::NewCallInfo& info) override;
-  void onCallState(spi::EngineCallId call, CallState state, std::uint32_t mode) override;
-  void onCallInfo(spi::EngineCallId call, const spi::CallInfoUpdate& update) override;
-  void onRequestComplete(spi::RequestId id, Result<void> result) override;
-  void onLineClosed(std::uint32_t deviceId) override;
-
-  App* findApp(std::uint32_t hLineApp, AppH* out = nullptr) const;
-  /** Resolves an app's call handle to the call and the app's holder entry. */
-  Result<std::pair<Call*, Holder*>> resolve(std::uint32_t hLineApp, std::uint32_t hCall) const;
-  Call* findCall(spi::EngineCallId id) const;
-  std::uint32_t versionOf(const Holder& h) const;
-  const spi::LineInfo* device(std::uint32_t deviceId) const;
-
-  void enqueue(AppH app, const Message& m);
-  void sendCallState(Call& c, const Holder& h, std::uint32_t privilegeParam);
-  void sendCallInfoToOthers(Call& c, AppH except, std::uint32_t bits);
-  void announceNewHandle(Call& c, const Holder& h);
-  void countHolders(Call& c);
-
-  spi::RequestId newRequest(RequestKind kind, AppH app, CallH call, OpenH line,
-                            std::uint32_t hCall);
-  void transition(Call& c, CallState state, std::uint32_t mode);
-  void recordEnd(Call& c, const Termination& t, std::uint32_t mode);
-  void engineDrop(Call& c, PendingEnd end);
-  void startOwnerless(Call& c, Termination why);
-  static Termination terminationFor(ReleaseCause cause, const std::string& app, bool ownerless);
-  void releaseHolder(Call& c, std::size_t index, ReleaseCause cause);
-  void finishCall(Call& c, const Termination& why);
-  void closeLineOpen(OpenH open, ReleaseCause cause);
-  void suppressRequests(AppH app, std::optional<OpenH> line, std::optional<CallH> call);
-  void cancelTimer(base::TimerId& id);
-  base::TimerId scheduleForCall(Call& c, base::Duration after, void (Engine::*fn)(CallH));
-  void onNoAnswer(CallH h);
-  void onMaxDuration(CallH h);
-  void onOwnerless(CallH h);
-  void onReclaim(CallH h);
-  void log(const std::string& line) const;
-
-  base::EventLoop& loop_;
-  spi::Provider& provider_;
-  Config config_;
-  std::vector<spi::LineInfo> devices_;
-  std::unordered_map<std::uint32_t, std::vector<OpenH>> opensByDevice_;
-  base::SlotMap<App> apps_;
-  base::AppHandleTable<AppH> appValues_;
-  base::SlotMap<LineOpen> opens_;
-  base::SlotMap<Call> calls_;
-  std::unordered_map<spi::RequestId, Request> requests_;
-  spi::RequestId nextRequest_ = 0;
-  std::uint64_t nextOpenOrder_ = 0;
-  std::size_t reclaimed_ = 0;
-  bool shutDown_ = false;
+  std::unique_ptr<detail::EngineImpl> impl_;
 };
 
 }  // namespace tapi::engine

@@ -585,6 +585,7 @@ struct Methods {
     o["queuedEvents"] = st.queuedEvents;
     o["timers"] = st.timers;
     o["reclaimedHandles"] = st.reclaimedHandles;
+    o["refusedTransitions"] = st.refusedTransitions;
     o["connections"] = s.hub_.connections();
     return json::value(std::move(o));
   }

@@ -504,6 +504,8 @@ std::string Server::Impl::metrics() const {
   gauge(out, "tapid_timers", "Timers scheduled by the engine and providers.", s.timers);
   gauge(out, "tapid_reclaimed_handles_total", "Handles reclaimed by the idle-reclaim policy.",
         s.reclaimedHandles, "counter");
+  gauge(out, "tapid_refused_transitions_total",
+        "Call-state changes the engine refused (a bug if not 0).", s.refusedTransitions, "counter");
   gauge(out, "tapid_connections", "WebSocket API connections.", hub->connections());
   gauge(out, "tapid_open_sockets", "Client sockets (API and plain HTTP).", ctx->live.size());
   gauge(out, "tapid_api_refused_total", "API client sockets closed at once: max_clients open.",
