@@ -18,6 +18,7 @@
 #include "capi/registry.hpp"
 #include "capi/var_struct.hpp"
 #include "client/embedded_backend.hpp"
+#include "client/simulation.hpp"
 #include "providers/sim/sim_script.hpp"
 
 namespace tapi::capi {
@@ -171,8 +172,8 @@ LONG opentapi_sim_place_inbound(DWORD dwDeviceID, LPCSTR lpszCaller, LPCSTR lpsz
     }
     const DWORD callId = in.callId;
     Result<spi::ProviderCallId> r = LineErr::OperationFailed;
-    (void)onEmbeddedLoop(rt,
-                         [&] { r = rt->simulation()->placeInbound(dwDeviceID, std::move(in)); });
+    (void)onEmbeddedLoop(
+        rt, [&] { r = rt->simulation()->provider().placeInbound(dwDeviceID, std::move(in)); });
     if (!r) {
       return err(r.error());
     }
