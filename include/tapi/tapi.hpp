@@ -29,9 +29,13 @@
 
 namespace tapi {
 
-namespace providers::sim {
-class SimProvider;
-}
+/**
+ * The simulated network of an embedded runtime, to script remote parties and place
+ * inbound calls. Opaque here: applications only hold the pointer Runtime::simulation()
+ * returns; this project's tests and tools script it through its internal definition.
+ */
+class Simulation;
+
 namespace detail {
 class Backend;
 class EmbeddedBackend;
@@ -144,8 +148,11 @@ class Runtime {
   void runUntilIdle();
   /** Simulated clock only: moves time forward, running everything due. */
   void advance(std::chrono::nanoseconds d);
-  /** The simulated network, to script remote parties and place inbound calls. */
-  providers::sim::SimProvider* simulation() const;
+  /**
+   * The simulated network, to script remote parties and place inbound calls.
+   * @return the runtime's network (valid as long as the runtime), nullptr when remote.
+   */
+  Simulation* simulation() const;
 
   /** @cond internal */
   explicit Runtime(std::unique_ptr<detail::Backend> backend);

@@ -14,6 +14,7 @@ EmbeddedBackend::EmbeddedBackend(EngineOptions options) : options_(std::move(opt
     lines.push_back({"sim/" + std::to_string(i), std::to_string(100 + i)});
   }
   provider_ = std::make_unique<providers::sim::SimProvider>(loop, std::move(lines));
+  simulation_ = std::make_unique<Simulation>(*provider_);
   engine::Config config;
   config.ownerlessGrace = options_.ownerlessGrace;
   config.idleReclaimAfter = options_.idleReclaimAfter;
@@ -36,6 +37,7 @@ EmbeddedBackend::~EmbeddedBackend() {
     sim_->runUntilIdle();
   }
   engine_.reset();
+  simulation_.reset();
   provider_.reset();
 }
 

@@ -10,6 +10,7 @@
 #include "base/asio_loop.hpp"
 #include "base/sim_loop.hpp"
 #include "client/backend.hpp"
+#include "client/simulation.hpp"
 #include "engine/engine.hpp"
 #include "providers/sim/sim_provider.hpp"
 
@@ -34,7 +35,8 @@ class EmbeddedBackend final : public Backend {
   }
 
   base::SimLoop* simLoop() const { return sim_.get(); }
-  providers::sim::SimProvider* provider() const { return provider_.get(); }
+  /** The simulated network (Runtime::simulation()). */
+  Simulation* simulation() const { return simulation_.get(); }
 
   // Backend
   std::vector<LineDevice> lines() override;
@@ -76,6 +78,7 @@ class EmbeddedBackend final : public Backend {
   std::unique_ptr<base::SimLoop> sim_;
   std::unique_ptr<base::AsioLoop> asio_;
   std::unique_ptr<providers::sim::SimProvider> provider_;
+  std::unique_ptr<Simulation> simulation_;  // names provider_ in the public API
   std::unique_ptr<engine::Engine> engine_;
   bool engineShutDown_ = false;
 };

@@ -28,7 +28,7 @@
 
 namespace tapi::detail {
 
-class RemoteConnection;  // one WebSocket to the server; remote_backend.cpp
+class RemoteConnection;  // one WebSocket to the server; remote_connection.hpp
 
 class RemoteBackend final : public Backend {
  public:

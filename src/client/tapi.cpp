@@ -7,6 +7,7 @@
 #include "client/embedded_backend.hpp"
 #include "client/remote_backend.hpp"
 #include "client/server_address.hpp"
+#include "client/simulation.hpp"
 
 namespace tapi {
 namespace detail {
@@ -87,8 +88,8 @@ void Runtime::advance(std::chrono::nanoseconds d) {
   }
 }
 
-providers::sim::SimProvider* Runtime::simulation() const {
-  return embedded_ != nullptr ? embedded_->provider() : nullptr;
+Simulation* Runtime::simulation() const {
+  return embedded_ != nullptr ? embedded_->simulation() : nullptr;
 }
 
 // ----------------------------------------------------------------------------- App

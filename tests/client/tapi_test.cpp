@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "client/simulation.hpp"
 #include "providers/sim/sim_provider.hpp"
 
 namespace tapi {
@@ -24,7 +25,7 @@ std::optional<Message> waitFor(App& app, MessageType type, std::uint32_t param1 
 
 TEST(CppApi, RaiiReleasesEverythingOnTheSimulatedClock) {
   auto rt = Runtime::embedded(EngineOptions{.simulatedClock = true});
-  rt->simulation()->scriptDestination("200", providers::sim::answerAfter(1s));
+  rt->simulation()->provider().scriptDestination("200", providers::sim::answerAfter(1s));
   {
     auto app = App::initialize(rt, {.name = "dialer"});
     ASSERT_TRUE(app.ok());

@@ -10,6 +10,7 @@
 #include <tapi/tapi.hpp>
 
 #include "cdr/record_json.hpp"
+#include "client/simulation.hpp"
 #include "providers/sim/sim_provider.hpp"
 
 namespace {
@@ -104,7 +105,7 @@ int main() {
       .simulatedClock = true,
       .noAnswerTimeout = 15s,
       .onCallReleased = [&](const tapi::CallRecord& r) { demo.records.push_back(r); }});
-  auto* net = demo.rt->simulation();
+  auto* net = &demo.rt->simulation()->provider();
   net->scriptDestination("200", tapi::providers::sim::answerAfter(2s));
   net->scriptDestination("201", tapi::providers::sim::answerAfter(1s, 4s, tapi::disconnect::Normal,
                                                                   "see you"));
