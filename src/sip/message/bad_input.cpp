@@ -142,6 +142,11 @@ BadInputDecision decideOnBadInput(std::string_view bytes, std::error_code error,
     if (colon == npos)
       continue;
     const std::string_view value = detail::trimLws(l.substr(colon + 1));
+    // The first of each single-valued header is echoed; its folds extend it.
+    auto keepFirst = [&](std::string_view& slot) {
+      if (slot.empty())
+        last = &(slot = value);
+    };
     switch (detail::roleOf(lookupHeader(detail::trimLws(l.substr(0, colon))))) {
       case HeaderRole::Via:
         h.vias.push_back(value);
@@ -149,20 +154,16 @@ BadInputDecision decideOnBadInput(std::string_view bytes, std::error_code error,
         lastIsVia = true;
         break;
       case HeaderRole::From:
-        if (h.from.empty())
-          last = &(h.from = value);
+        keepFirst(h.from);
         break;
       case HeaderRole::To:
-        if (h.to.empty())
-          last = &(h.to = value);
+        keepFirst(h.to);
         break;
       case HeaderRole::CallId:
-        if (h.callId.empty())
-          last = &(h.callId = value);
+        keepFirst(h.callId);
         break;
       case HeaderRole::CSeq:
-        if (h.cseq.empty())
-          last = &(h.cseq = value);
+        keepFirst(h.cseq);
         break;
       case HeaderRole::MaxForwards:
       case HeaderRole::ContentLength:

@@ -82,47 +82,52 @@ Result<HeaderEntry> makeEntry(SipMessage::Impl& impl, std::string_view name,
   e.value = impl.own(std::string(detail::trimLws(value)));
   return e;
 }
+
+/** Make a new header field, then let @p place put it into the header vector (applyChange()). */
+template <typename Fn>
+Result<void> applyNewEntry(SipMessage::Impl& impl, std::string_view name, std::string_view value,
+                           Fn&& place) {
+  auto e = makeEntry(impl, name, value);
+  if (!e)
+    return fail(e.error());
+  const HeaderEntry entry = *e;
+  return detail_impl::applyChange(impl, impl.headers,
+                                  [&](std::vector<HeaderEntry>& v) { place(v, entry); });
+}
 }  // namespace
 
 Result<void> SipMessage::prependHeader(std::string_view name, std::string_view value) {
-  auto e = makeEntry(*impl_, name, value);
-  if (!e)
-    return fail(e.error());
-  const HeaderEntry entry = *e;
-  return detail_impl::applyChange(*impl_, impl_->headers, [&](std::vector<HeaderEntry>& v) {
-    auto it = std::find_if(v.begin(), v.end(), [&](const HeaderEntry& h) {
-      return nameMatches(h, entry.id, entry.name);
-    });
-    v.insert(it == v.end() ? v.begin() : it, entry);
-  });
+  return applyNewEntry(*impl_, name, value,
+                       [](std::vector<HeaderEntry>& v, const HeaderEntry& entry) {
+                         auto it = std::find_if(v.begin(), v.end(), [&](const HeaderEntry& h) {
+                           return nameMatches(h, entry.id, entry.name);
+                         });
+                         v.insert(it == v.end() ? v.begin() : it, entry);
+                       });
 }
 
 Result<void> SipMessage::addHeader(std::string_view name, std::string_view value) {
-  auto e = makeEntry(*impl_, name, value);
-  if (!e)
-    return fail(e.error());
-  const HeaderEntry entry = *e;
-  return detail_impl::applyChange(*impl_, impl_->headers,
-                                  [&](std::vector<HeaderEntry>& v) { v.push_back(entry); });
+  return applyNewEntry(
+      *impl_, name, value,
+      [](std::vector<HeaderEntry>& v, const HeaderEntry& entry) { v.push_back(entry); });
 }
 
 Result<void> SipMessage::replaceHeader(std::string_view name, std::string_view value) {
-  auto e = makeEntry(*impl_, name, value);
-  if (!e)
-    return fail(e.error());
-  const HeaderEntry entry = *e;
-  return detail_impl::applyChange(*impl_, impl_->headers, [&](std::vector<HeaderEntry>& v) {
-    auto first = std::find_if(v.begin(), v.end(),
-                              [&](const HeaderEntry& h) { return nameMatches(h, entry.id, name); });
-    if (first == v.end()) {
-      v.push_back(entry);
-      return;
-    }
-    *first = entry;
-    v.erase(std::remove_if(first + 1, v.end(),
+  return applyNewEntry(
+      *impl_, name, value, [&](std::vector<HeaderEntry>& v, const HeaderEntry& entry) {
+        auto first = std::find_if(v.begin(), v.end(), [&](const HeaderEntry& h) {
+          return nameMatches(h, entry.id, name);
+        });
+        if (first == v.end()) {
+          v.push_back(entry);
+          return;
+        }
+        *first = entry;
+        v.erase(
+            std::remove_if(first + 1, v.end(),
                            [&](const HeaderEntry& h) { return nameMatches(h, entry.id, name); }),
             v.end());
-  });
+      });
 }
 
 std::size_t SipMessage::removeHeader(std::string_view name) {
