@@ -145,7 +145,7 @@ class ProtocolSession {
   bool closed() const noexcept { return closed_; }
 
  private:
-  friend struct Methods;  // the method handlers (protocol.cpp)
+  friend struct Methods;  // the method handlers (protocol_methods.cpp)
 
   void sendError(std::string_view idJson, ProtoError e, std::string_view message);
   void send(std::string frame, FrameKind kind);
