@@ -36,10 +36,11 @@ namespace tapi {
  */
 class Simulation;
 
+// The objects below are handles onto an implementation this header leaves opaque.
 namespace detail {
 class Backend;
-class EmbeddedBackend;
 struct AppCore;
+struct RuntimeAccess;
 }  // namespace detail
 
 /** A line device as the runtime offers it. */
@@ -123,7 +124,7 @@ class Runtime {
   void shutdownEngine();
 
   /** True when the engine is in a tapid reached over the network. */
-  bool isRemote() const noexcept { return embedded_ == nullptr; }
+  bool isRemote() const noexcept;
   /**
    * Every resource counter by name: the engine's (embedded) or tapidStats (remote, which
    * adds server counters such as "connections").
@@ -154,14 +155,17 @@ class Runtime {
    */
   Simulation* simulation() const;
 
-  /** @cond internal */
-  explicit Runtime(std::unique_ptr<detail::Backend> backend);
-  detail::Backend& backend() const { return *backend_; }
-  /** @endcond */
+  /**
+   * Whether the connection to tapid was lost (every App of this runtime has then seen
+   * LINE_CLOSE and LINE_LINEDEVSTATE REINIT). Always false for an embedded runtime.
+   * Any thread.
+   */
+  bool serverLost() const;
 
  private:
+  friend struct detail::RuntimeAccess;
+  explicit Runtime(std::unique_ptr<detail::Backend> backend);
   std::unique_ptr<detail::Backend> backend_;
-  detail::EmbeddedBackend* embedded_ = nullptr;  // set when the engine is in this process
 };
 
 class App;

@@ -165,11 +165,7 @@ LONG WINAPI lineGetCallInfo(HCALL hCall, LPLINECALLINFO lpCallInfo) {
     if (lpCallInfo->dwTotalSize < fixed) {
       return LINEERR_STRUCTURETOOSMALL;
     }
-    Result<CallRecord> r = LineErr::OperationFailed;
-    {
-      std::lock_guard lock(c->mu);
-      r = c->call.info();
-    }
+    const Result<CallRecord> r = c->record();
     if (!r) {
       return err(r.error());
     }

@@ -18,6 +18,7 @@
 #include "capi/registry.hpp"
 #include "capi/var_struct.hpp"
 #include "client/embedded_backend.hpp"
+#include "client/runtime_access.hpp"
 #include "client/simulation.hpp"
 #include "providers/sim/sim_script.hpp"
 
@@ -35,7 +36,7 @@ bool onEmbeddedLoop(const std::shared_ptr<Runtime>& rt, F&& f) {
   if (!rt || rt->isRemote()) {
     return false;
   }
-  auto& be = static_cast<detail::EmbeddedBackend&>(rt->backend());
+  auto& be = static_cast<detail::EmbeddedBackend&>(detail::RuntimeAccess::backend(*rt));
   be.invoke(std::forward<F>(f));
   return true;
 }
@@ -84,11 +85,7 @@ LONG opentapi_call_get_record(HCALL hCall, LPOPENTAPICALLRECORD lpRecord) {
     if (lpRecord->dwTotalSize < sizeof(OPENTAPICALLRECORD)) {
       return LINEERR_STRUCTURETOOSMALL;
     }
-    Result<CallRecord> r = LineErr::OperationFailed;
-    {
-      std::lock_guard lock(c->mu);
-      r = c->call.info();
-    }
+    const Result<CallRecord> r = c->record();
     if (!r) {
       return err(r.error());
     }

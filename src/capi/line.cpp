@@ -29,11 +29,8 @@ LONG WINAPI lineGetDevCaps(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAPIVersi
     if (d == nullptr) {
       return LINEERR_BADDEVICEID;
     }
-    if (!versionOk(dwAPIVersion)) {
-      return LINEERR_INCOMPATIBLEAPIVERSION;
-    }
-    if (dwExtVersion != 0) {
-      return LINEERR_INCOMPATIBLEEXTVERSION;
+    if (const LONG v = versionsError(dwAPIVersion, dwExtVersion); v != 0) {
+      return v;
     }
     if (lpLineDevCaps == nullptr) {
       return LINEERR_INVALPOINTER;
@@ -99,11 +96,8 @@ LONG WINAPI lineGetAddressCaps(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAddr
     if (dwAddressID != 0) {
       return LINEERR_INVALADDRESSID;
     }
-    if (!versionOk(dwAPIVersion)) {
-      return LINEERR_INCOMPATIBLEAPIVERSION;
-    }
-    if (dwExtVersion != 0) {
-      return LINEERR_INCOMPATIBLEEXTVERSION;
+    if (const LONG v = versionsError(dwAPIVersion, dwExtVersion); v != 0) {
+      return v;
     }
     if (lpAddressCaps == nullptr) {
       return LINEERR_INVALPOINTER;
@@ -172,11 +166,8 @@ LONG WINAPI lineOpen(HLINEAPP hLineApp, DWORD dwDeviceID, LPHLINE lphLine, DWORD
       // A lost tapid offers no lines; TAPI answers REINIT until the app starts again.
       return serverLost() ? LINEERR_REINIT : LINEERR_BADDEVICEID;
     }
-    if (!versionOk(dwAPIVersion)) {
-      return LINEERR_INCOMPATIBLEAPIVERSION;
-    }
-    if (dwExtVersion != 0) {
-      return LINEERR_INCOMPATIBLEEXTVERSION;
+    if (const LONG v = versionsError(dwAPIVersion, dwExtVersion); v != 0) {
+      return v;
     }
     const DWORD options = dwPrivileges & (LINEOPENOPTION_SINGLEADDRESS | LINEOPENOPTION_PROXY);
     const DWORD privs = dwPrivileges & ~options;

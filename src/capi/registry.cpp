@@ -131,7 +131,7 @@ std::vector<LineDevice> devices(LONG& e) {
 
 bool serverLost() {
   auto rt = runtime();
-  return rt && rt->backend().serverLost();
+  return rt && rt->serverLost();
 }
 
 const LineDevice* deviceOf(const std::vector<LineDevice>& lines, DWORD id) {

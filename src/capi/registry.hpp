@@ -54,6 +54,14 @@ inline bool versionOk(DWORD v) {
   return v >= kLowest && v <= kHighest;
 }
 
+/** The version checks every line-device function makes: 0, or the LINEERR_ to return. */
+inline LONG versionsError(DWORD apiVersion, DWORD extVersion) {
+  if (!versionOk(apiVersion)) {
+    return LINEERR_INCOMPATIBLEAPIVERSION;
+  }
+  return extVersion != 0 ? LINEERR_INCOMPATIBLEEXTVERSION : 0;
+}
+
 /** Owns an eventfd; shared by the application and the loop's notification closure. */
 struct Fd {
   int fd = -1;
@@ -118,6 +126,12 @@ struct CCall {
   HLINE hLine = 0;
   std::mutex mu;  // serialises operations on `call`
   Call call;
+
+  /** The call's post-connection record, read under `mu`. */
+  Result<CallRecord> record() {
+    std::lock_guard lock(mu);
+    return call.info();
+  }
 };
 
 using CAppSharedPtr = std::shared_ptr<CApp>;

@@ -6,6 +6,7 @@
 
 #include "client/embedded_backend.hpp"
 #include "client/remote_backend.hpp"
+#include "client/runtime_access.hpp"
 #include "client/server_address.hpp"
 #include "client/simulation.hpp"
 
@@ -26,7 +27,7 @@ struct AppCore {
   std::atomic<bool> alive{true};
   std::shared_ptr<Signal> signal = std::make_shared<Signal>();
 
-  Backend& be() const { return runtime->backend(); }
+  Backend& be() const { return RuntimeAccess::backend(*runtime); }
 
   Result<void> shutdown() {
     if (!alive.exchange(false)) {
@@ -42,7 +43,7 @@ struct AppCore {
 // ----------------------------------------------------------------------------- Runtime
 
 std::shared_ptr<Runtime> Runtime::embedded(EngineOptions options) {
-  return std::make_shared<Runtime>(std::make_unique<detail::EmbeddedBackend>(std::move(options)));
+  return detail::RuntimeAccess::make(std::make_unique<detail::EmbeddedBackend>(std::move(options)));
 }
 
 Result<std::shared_ptr<Runtime>> Runtime::connect(const std::string& server,
@@ -55,20 +56,30 @@ Result<std::shared_ptr<Runtime>> Runtime::connect(const std::string& server,
   if (!backend) {
     return fail(backend.error());
   }
-  return std::make_shared<Runtime>(std::move(*backend));
+  return detail::RuntimeAccess::make(std::move(*backend));
 }
 
-Runtime::Runtime(std::unique_ptr<detail::Backend> backend)
-    : backend_(std::move(backend)),
-      embedded_(dynamic_cast<detail::EmbeddedBackend*>(backend_.get())) {}
+Runtime::Runtime(std::unique_ptr<detail::Backend> backend) : backend_(std::move(backend)) {}
 Runtime::~Runtime() = default;
 
-std::vector<LineDevice> Runtime::lines() const { return backend_->lines(); }
-EngineStats Runtime::stats() const { return backend_->stats(); }
-std::vector<LeakEntry> Runtime::leakReport() const { return backend_->leakReport(); }
-void Runtime::shutdownEngine() { backend_->shutdownEngine(); }
-Result<Counters> Runtime::counters() const { return backend_->counters(); }
-Result<std::vector<CallRecord>> Runtime::calls() const { return backend_->calls(); }
+std::vector<LineDevice> Runtime::lines() const {
+  return backend_->lines();
+}
+EngineStats Runtime::stats() const {
+  return backend_->stats();
+}
+std::vector<LeakEntry> Runtime::leakReport() const {
+  return backend_->leakReport();
+}
+void Runtime::shutdownEngine() {
+  backend_->shutdownEngine();
+}
+Result<Counters> Runtime::counters() const {
+  return backend_->counters();
+}
+Result<std::vector<CallRecord>> Runtime::calls() const {
+  return backend_->calls();
+}
 Result<CallRecord> Runtime::callRecord(std::uint32_t callId) const {
   return backend_->callRecord(callId);
 }
@@ -76,20 +87,30 @@ Result<std::uint32_t> Runtime::placeInbound(const InboundCall& call) {
   return backend_->placeInbound(call);
 }
 
+bool Runtime::isRemote() const noexcept {
+  return detail::RuntimeAccess::embedded(*this) == nullptr;
+}
+bool Runtime::serverLost() const {
+  return backend_->serverLost();
+}
+
 void Runtime::runUntilIdle() {
-  if (embedded_ != nullptr && embedded_->simLoop() != nullptr) {
-    embedded_->simLoop()->runUntilIdle();
+  auto* embedded = detail::RuntimeAccess::embedded(*this);
+  if (embedded != nullptr && embedded->simLoop() != nullptr) {
+    embedded->simLoop()->runUntilIdle();
   }
 }
 
 void Runtime::advance(std::chrono::nanoseconds d) {
-  if (embedded_ != nullptr && embedded_->simLoop() != nullptr) {
-    embedded_->simLoop()->advance(d);
+  auto* embedded = detail::RuntimeAccess::embedded(*this);
+  if (embedded != nullptr && embedded->simLoop() != nullptr) {
+    embedded->simLoop()->advance(d);
   }
 }
 
 Simulation* Runtime::simulation() const {
-  return embedded_ != nullptr ? embedded_->simulation() : nullptr;
+  auto* embedded = detail::RuntimeAccess::embedded(*this);
+  return embedded != nullptr ? embedded->simulation() : nullptr;
 }
 
 // ----------------------------------------------------------------------------- App
@@ -141,7 +162,9 @@ App& App::operator=(App&& other) noexcept {
   return *this;
 }
 
-std::uint32_t App::handle() const noexcept { return core_ ? core_->hLineApp : 0; }
+std::uint32_t App::handle() const noexcept {
+  return core_ ? core_->hLineApp : 0;
+}
 
 std::vector<LineDevice> App::lines() const {
   return core_ ? core_->runtime->lines() : std::vector<LineDevice>{};
@@ -192,7 +215,9 @@ std::optional<Message> App::waitMessage(std::chrono::milliseconds timeout) {
   }
 }
 
-Call App::adopt(std::uint32_t hCall) { return Call(core_, hCall); }
+Call App::adopt(std::uint32_t hCall) {
+  return Call(core_, hCall);
+}
 
 Result<void> App::shutdown() {
   if (!core_) {
@@ -206,10 +231,13 @@ Result<void> App::shutdown() {
 Line::Line(std::shared_ptr<detail::AppCore> app, std::uint32_t hLine, std::uint32_t deviceId)
     : app_(std::move(app)), hLine_(hLine), deviceId_(deviceId) {}
 
-Line::~Line() { (void)close(); }
+Line::~Line() {
+  (void)close();
+}
 
 Line::Line(Line&& other) noexcept
-    : app_(std::move(other.app_)), hLine_(std::exchange(other.hLine_, 0)),
+    : app_(std::move(other.app_)),
+      hLine_(std::exchange(other.hLine_, 0)),
       deviceId_(other.deviceId_) {}
 
 Line& Line::operator=(Line&& other) noexcept {
@@ -264,7 +292,9 @@ Result<std::vector<Call>> Line::getNewCalls() {
 Call::Call(std::shared_ptr<detail::AppCore> app, std::uint32_t hCall)
     : app_(std::move(app)), hCall_(hCall) {}
 
-Call::~Call() { (void)deallocate(); }
+Call::~Call() {
+  (void)deallocate();
+}
 
 Call::Call(Call&& other) noexcept
     : app_(std::move(other.app_)), hCall_(std::exchange(other.hCall_, 0)) {}
@@ -278,14 +308,16 @@ Call& Call::operator=(Call&& other) noexcept {
   return *this;
 }
 
-std::uint32_t Call::release() noexcept { return std::exchange(hCall_, 0); }
+std::uint32_t Call::release() noexcept {
+  return std::exchange(hCall_, 0);
+}
 
-#define TAPI_CALL_GUARD()                   \
-  if (!app_ || hCall_ == 0) {               \
-    return LineErr::InvalCallHandle;        \
-  }                                         \
-  if (!app_->alive) {                       \
-    return LineErr::Uninitialized;          \
+#define TAPI_CALL_GUARD()            \
+  if (!app_ || hCall_ == 0) {        \
+    return LineErr::InvalCallHandle; \
+  }                                  \
+  if (!app_->alive) {                \
+    return LineErr::Uninitialized;   \
   }
 
 Result<std::uint32_t> Call::answer(std::string_view uui) {
@@ -306,10 +338,14 @@ Result<std::uint32_t> Call::drop(std::uint32_t mode, std::string_view uui) {
 Result<std::uint32_t> Call::disconnect(std::uint32_t dcCode) {
   TAPI_CALL_GUARD();
   switch (dcCode) {
-    case 0: return drop(disconnect::Normal);
-    case 1: return drop(disconnect::NoAnswer);
-    case 2: return drop(disconnect::Reject);
-    default: return LineErr::InvalParam;
+    case 0:
+      return drop(disconnect::Normal);
+    case 1:
+      return drop(disconnect::NoAnswer);
+    case 2:
+      return drop(disconnect::Reject);
+    default:
+      return LineErr::InvalParam;
   }
 }
 

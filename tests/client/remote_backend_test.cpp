@@ -23,6 +23,7 @@
 #include "cdr/record_json.hpp"
 #include "client/protocol_json.hpp"
 #include "client/remote_backend.hpp"
+#include "client/runtime_access.hpp"
 #include "client/server_address.hpp"
 
 namespace tapi {
@@ -502,7 +503,7 @@ TEST(RemoteBackend, ALostControlConnectionRefusesNewAppsWithReinit) {
   auto rt = Runtime::connect(server.address()).value();
   auto app = App::initialize(rt, {.name = "early"}).value();
   EXPECT_EQ(rt->counters().lineErr(), LineErr::Reinit);
-  EXPECT_TRUE(rt->backend().serverLost());
+  EXPECT_TRUE(rt->serverLost());
   EXPECT_EQ(App::initialize(rt, {.name = "late"}).lineErr(), LineErr::Reinit);
   EXPECT_TRUE(app.open(0, Privilege::Owner).ok());  // its own connection is still there
 }
@@ -513,7 +514,7 @@ TEST(RemoteBackend, ClosingItsOwnConnectionIsNotALoss) {
   auto app = App::initialize(rt, {.name = "dialer"}).value();
   auto line = app.open(0, Privilege::Owner).value();
   EXPECT_TRUE(app.shutdown().ok());  // the server closes the socket after its response
-  EXPECT_FALSE(rt->backend().serverLost());
+  EXPECT_FALSE(rt->serverLost());
   EXPECT_TRUE(App::initialize(rt, {.name = "next"}).ok());
 }
 
@@ -527,7 +528,7 @@ TEST(RemoteBackend, ARequestWithoutResponseFailsAfterTheBound) {
   auto be = detail::RemoteBackend::connect(*parseServerAddress(server.address()), {},
                                            {.requestTimeout = 300ms});
   ASSERT_TRUE(be.ok());
-  auto rt = std::make_shared<Runtime>(std::move(*be));
+  auto rt = detail::RuntimeAccess::make(std::move(*be));
   auto app = App::initialize(rt).value();
   auto line = app.open(0, Privilege::Owner).value();
   auto made = line.makeCall("201").value();

@@ -147,7 +147,7 @@ TEST_F(ServerLoss, CppAppGetsLineCloseForEachLineThenReinitAndCallsFailAsDocumen
   // The control connection is lost too: its next request fails (at once, or as its EOF
   // arrives), and from then on the runtime refuses new apps.
   EXPECT_EQ((*rt)->counters().lineErr(), LineErr::Reinit);
-  EXPECT_TRUE((*rt)->backend().serverLost());
+  EXPECT_TRUE((*rt)->serverLost());
   EXPECT_EQ(App::initialize(*rt, {.name = "late"}).lineErr(), LineErr::Reinit);
   EXPECT_TRUE((*rt)->lines().empty());
   EXPECT_EQ(made->call.deallocate().lineErr(), LineErr::InvalCallHandle);
