@@ -69,13 +69,42 @@ void logOutOfFds(const base::Backoff& b, const char* transport,
   }
 }
 
+/**
+ * One turn of a listener's accept loop: `serve` takes the connection (or afterAccept refused
+ * it), then `next` accepts again, at once or, when descriptors ran out, after the backoff.
+ */
+template <typename Socket, typename Serve, typename Next>
+void acceptTurn(detail::AcceptPacing& pacing, const boost::system::error_code& ec, Socket& s,
+                SessionContext& ctx, const char* transport, Serve&& serve, Next next) {
+  switch (afterAccept(ec, s, ctx, transport)) {
+    case AfterAccept::Serve:
+      pacing.backoff.reset();
+      serve(std::move(s));
+      break;
+    case AfterAccept::Refused:
+    case AfterAccept::Retry:
+      break;
+    case AfterAccept::WaitForFds:
+      pacing.retry.expires_after(pacing.backoff.next());
+      logOutOfFds(pacing.backoff, transport, ec);
+      pacing.retry.async_wait([&pacing, next](const boost::system::error_code& tec) {
+        // Checked first: after close() the listener may be gone.
+        if (tec != asio::error::operation_aborted && !pacing.closed) {
+          next();
+        }
+      });
+      return;
+  }
+  next();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
 // Unix
 
 UnixListener::UnixListener(asio::io_context& io, std::string path, SessionContext& ctx)
-    : acceptor_(io), retry_(io), path_(std::move(path)), ctx_(ctx) {}
+    : acceptor_(io), pacing_(io), path_(std::move(path)), ctx_(ctx) {}
 
 UnixListener::~UnixListener() {
   close();
@@ -117,7 +146,7 @@ std::variant<std::unique_ptr<UnixListener>, std::string> UnixListener::bind(asio
     l->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    l->closed_ = true;
+    l->pacing_.closed = true;
     return "cannot listen on " + path + ": " + ec.message();
   }
   return l;
@@ -131,39 +160,24 @@ void UnixListener::acceptNext() {
   acceptor_.async_accept([this](boost::system::error_code ec, stream_protocol::socket s) {
     // Checked first: after close() the listener may be gone when the aborted accept
     // completes, and `this` must not be read then.
-    if (ec == asio::error::operation_aborted || closed_) {
+    if (ec == asio::error::operation_aborted || pacing_.closed) {
       return;
     }
-    switch (afterAccept(ec, s, ctx_, "unix")) {
-      case AfterAccept::Serve:
-        backoff_.reset();
-        startUnixSession(std::move(s), ctx_);
-        break;
-      case AfterAccept::Refused:
-      case AfterAccept::Retry:
-        break;
-      case AfterAccept::WaitForFds:
-        retry_.expires_after(backoff_.next());
-        logOutOfFds(backoff_, "unix", ec);
-        retry_.async_wait([this](const boost::system::error_code& tec) {
-          if (tec != asio::error::operation_aborted && !closed_) {
-            acceptNext();
-          }
-        });
-        return;
-    }
-    acceptNext();
+    acceptTurn(
+        pacing_, ec, s, ctx_, "unix",
+        [this](stream_protocol::socket&& conn) { startUnixSession(std::move(conn), ctx_); },
+        [this] { acceptNext(); });
   });
 }
 
 void UnixListener::close() {
-  if (closed_) {
+  if (pacing_.closed) {
     return;
   }
-  closed_ = true;
+  pacing_.closed = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
-  retry_.cancel();
+  pacing_.retry.cancel();
   ::unlink(path_.c_str());
 }
 
@@ -171,7 +185,7 @@ void UnixListener::close() {
 // TCP
 
 TcpListener::TcpListener(asio::io_context& io, SessionContext& ctx, asio::ssl::context* tls)
-    : acceptor_(io), retry_(io), ctx_(ctx), tls_(tls) {}
+    : acceptor_(io), pacing_(io), ctx_(ctx), tls_(tls) {}
 
 std::variant<std::unique_ptr<TcpListener>, std::string> TcpListener::bind(
     asio::io_context& io, const std::string& hostPort, SessionContext& ctx,
@@ -213,7 +227,7 @@ std::variant<std::unique_ptr<TcpListener>, std::string> TcpListener::bind(
     l->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    l->closed_ = true;
+    l->pacing_.closed = true;
     return "cannot listen on " + hostPort + ": " + ec.message();
   }
   return l;
@@ -227,39 +241,24 @@ void TcpListener::acceptNext() {
   acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket s) {
     // Checked first: after close() the listener may be gone when the aborted accept
     // completes, and `this` must not be read then.
-    if (ec == asio::error::operation_aborted || closed_) {
+    if (ec == asio::error::operation_aborted || pacing_.closed) {
       return;
     }
-    switch (afterAccept(ec, s, ctx_, "tcp")) {
-      case AfterAccept::Serve:
-        backoff_.reset();
-        startTcpSession(std::move(s), ctx_, tls_);
-        break;
-      case AfterAccept::Refused:
-      case AfterAccept::Retry:
-        break;
-      case AfterAccept::WaitForFds:
-        retry_.expires_after(backoff_.next());
-        logOutOfFds(backoff_, "tcp", ec);
-        retry_.async_wait([this](const boost::system::error_code& tec) {
-          if (tec != asio::error::operation_aborted && !closed_) {
-            acceptNext();
-          }
-        });
-        return;
-    }
-    acceptNext();
+    acceptTurn(
+        pacing_, ec, s, ctx_, "tcp",
+        [this](tcp::socket&& conn) { startTcpSession(std::move(conn), ctx_, tls_); },
+        [this] { acceptNext(); });
   });
 }
 
 void TcpListener::close() {
-  if (closed_) {
+  if (pacing_.closed) {
     return;
   }
-  closed_ = true;
+  pacing_.closed = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
-  retry_.cancel();
+  pacing_.retry.cancel();
 }
 
 std::string TcpListener::address() const {

@@ -20,6 +20,16 @@
 
 namespace tapi::server {
 
+namespace detail {
+/** What both listeners keep to pace accept() when descriptors run out. */
+struct AcceptPacing {
+  explicit AcceptPacing(boost::asio::io_context& io) : retry(io) {}
+  boost::asio::steady_timer retry;  ///< the wait before the next accept after EMFILE/ENFILE
+  base::Backoff backoff;
+  bool closed = false;
+};
+}  // namespace detail
+
 class UnixListener {
  public:
   /**
@@ -43,11 +53,9 @@ class UnixListener {
   void acceptNext();
 
   boost::asio::local::stream_protocol::acceptor acceptor_;
-  boost::asio::steady_timer retry_;
-  base::Backoff backoff_;
+  detail::AcceptPacing pacing_;
   std::string path_;
   SessionContext& ctx_;
-  bool closed_ = false;
 };
 
 class TcpListener {
@@ -70,11 +78,9 @@ class TcpListener {
   void acceptNext();
 
   boost::asio::ip::tcp::acceptor acceptor_;
-  boost::asio::steady_timer retry_;
-  base::Backoff backoff_;
+  detail::AcceptPacing pacing_;
   SessionContext& ctx_;
   boost::asio::ssl::context* tls_;
-  bool closed_ = false;
 };
 
 }  // namespace tapi::server
