@@ -4,7 +4,6 @@
 #include <cctype>
 
 #include "sip/errc.hpp"
-
 #include "sip/session/invite_session.hpp"
 #include "sip/session/session_timer.hpp"
 #include "sip/session/uac_session.hpp"

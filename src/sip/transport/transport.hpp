@@ -14,6 +14,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "sip/errc.hpp"
+
 namespace tapi::sip::transport {
 
 /** The transport protocols a Via can name. Tls is the seam for a later TLS transport. */

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "sip/errc.hpp"
+
 namespace tapi::sip::transport {
 
 namespace {
