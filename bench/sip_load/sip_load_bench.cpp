@@ -64,10 +64,9 @@ int main(int argc, char** argv) {
   l.user = "bench";
   l.domain = "127.0.0.1";
   cfg.lines.push_back(l);
-  std::string why;
-  auto created = providers::sip::SipProvider::create(loop, loop.context(), cfg, &why);
+  auto created = providers::sip::SipProvider::create(loop, loop.context(), cfg);
   if (!created) {
-    std::fprintf(stderr, "provider: %s\n", why.c_str());
+    std::fprintf(stderr, "provider: %s\n", created.error().message().c_str());
     return 1;
   }
   auto provider = std::move(*created);

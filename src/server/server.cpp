@@ -232,10 +232,9 @@ int Server::Impl::setUp() {
       l.offeredRejectStatus = e.rejectStatus;
       sc.lines.push_back(std::move(l));
     }
-    std::string why;
-    auto created = providers::sip::SipProvider::create(loop, loop.context(), std::move(sc), &why);
+    auto created = providers::sip::SipProvider::create(loop, loop.context(), std::move(sc));
     if (!created) {
-      spdlog::error("event=startup_failed reason=\"{}\"", why);
+      spdlog::error("event=startup_failed reason=\"{}\"", created.error().message());
       return 1;
     }
     sip = std::move(*created);

@@ -5,9 +5,11 @@
 #include "providers/sip/sip_provider.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "providers/sip/provider_state.hpp"
 #include "sip/dialog/target.hpp"
+#include "sip/errc.hpp"
 
 namespace tapi::providers::sip {
 
@@ -17,15 +19,15 @@ namespace sdp = tapi::sip::sdp;
 
 namespace {
 
-tp::Endpoint parseListen(const std::string& text, bool* ok) {
+// "host:port", "[v6]:port" or a bare host (port 5060); nullopt unless the host is an IP address.
+std::optional<tp::Endpoint> parseListen(const std::string& text) {
   tp::Endpoint e;
-  *ok = false;
   std::string host = text;
   std::string port;
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find(']');
     if (close == std::string::npos) {
-      return e;
+      return std::nullopt;
     }
     host = text.substr(1, close - 1);
     if (close + 1 < text.size() && text[close + 1] == ':') {
@@ -38,23 +40,27 @@ tp::Endpoint parseListen(const std::string& text, bool* ok) {
   boost::system::error_code ec;
   e.address = boost::asio::ip::make_address(host, ec);
   if (ec) {
-    return e;
+    return std::nullopt;
   }
   if (!port.empty()) {
     try {
       const unsigned long v = std::stoul(port);
       if (v > 65535) {
-        return e;
+        return std::nullopt;
       }
       e.port = static_cast<std::uint16_t>(v);
     } catch (...) {
-      return e;
+      return std::nullopt;
     }
   } else {
     e.port = 5060;
   }
-  *ok = true;
   return e;
+}
+
+// A setting that cannot work: sip::Errc::InvalidConfig, with the sentence naming it.
+base::Error invalidConfig(std::string text) {
+  return base::Error{make_error_code(tapi::sip::Errc::InvalidConfig), std::move(text)};
 }
 
 }  // namespace
@@ -64,79 +70,62 @@ tp::Endpoint parseListen(const std::string& text, bool* ok) {
 SipProvider::SipProvider(base::EventLoop& loop, SipProviderConfig config)
     : loop_(loop), config_(std::move(config)) {}
 
-Result<std::unique_ptr<SipProvider>> SipProvider::create(base::EventLoop& loop,
-                                                         boost::asio::io_context& io,
-                                                         SipProviderConfig config,
-                                                         std::string* error) {
-  auto say = [&](std::string text) {
-    if (error != nullptr) {
-      *error = std::move(text);
-    }
-  };
+base::Outcome<std::unique_ptr<SipProvider>> SipProvider::create(base::EventLoop& loop,
+                                                                boost::asio::io_context& io,
+                                                                SipProviderConfig config) {
   std::unique_ptr<SipProvider> p(new SipProvider(loop, std::move(config)));
   const SipProviderConfig& c = p->config_;
   if (c.listenUdp.empty() && c.listenTcp.empty()) {
-    say("sip: neither UDP nor TCP listen address is set");
-    return fail(std::make_error_code(std::errc::invalid_argument));
+    return invalidConfig("sip: neither UDP nor TCP listen address is set");
   }
   std::string bindHost;
   if (!c.listenUdp.empty()) {
-    bool ok = false;
-    const tp::Endpoint e = parseListen(c.listenUdp, &ok);
-    if (!ok) {
-      say("sip: listen_udp '" + c.listenUdp + "' is not an IP address and port");
-      return fail(std::make_error_code(std::errc::invalid_argument));
+    const std::optional<tp::Endpoint> listen = parseListen(c.listenUdp);
+    if (!listen) {
+      return invalidConfig("sip: listen_udp '" + c.listenUdp + "' is not an IP address and port");
     }
-    auto udp = tp::UdpTransport::open(io, e);
+    auto udp = tp::UdpTransport::open(io, *listen);
     if (!udp) {
-      say("sip: cannot listen on UDP " + c.listenUdp + ": " + udp.error().message());
-      return fail(udp.error());
+      return base::Error{udp.error(),
+                         "sip: cannot listen on UDP " + c.listenUdp + ": " + udp.error().message()};
     }
     p->ownedUdp_ = std::move(*udp);
     p->udp_ = p->ownedUdp_.get();
     p->transportLayer_.addTransport(*p->udp_, c.advertisedHost);
-    bindHost = e.address.to_string();
+    bindHost = listen->address.to_string();
   }
   if (!c.listenTcp.empty()) {
-    bool ok = false;
-    const tp::Endpoint e = parseListen(c.listenTcp, &ok);
-    if (!ok) {
-      say("sip: listen_tcp '" + c.listenTcp + "' is not an IP address and port");
-      return fail(std::make_error_code(std::errc::invalid_argument));
+    const std::optional<tp::Endpoint> listen = parseListen(c.listenTcp);
+    if (!listen) {
+      return invalidConfig("sip: listen_tcp '" + c.listenTcp + "' is not an IP address and port");
     }
     tp::TcpOptions opts;
     opts.idleTimeout = c.tcpIdleTimeout;
     opts.maxConnections = c.tcpMaxConnections;
     opts.fdBudget = c.fdBudget;
     opts.evictIdleAfter = std::chrono::duration_cast<std::chrono::milliseconds>(64 * c.timers.t1);
-    auto tcp = tp::TcpTransport::open(io, e, opts);
+    auto tcp = tp::TcpTransport::open(io, *listen, opts);
     if (!tcp) {
-      say("sip: cannot listen on TCP " + c.listenTcp + ": " + tcp.error().message());
-      return fail(tcp.error());
+      return base::Error{tcp.error(),
+                         "sip: cannot listen on TCP " + c.listenTcp + ": " + tcp.error().message()};
     }
     p->ownedTcp_ = std::move(*tcp);
     p->tcp_ = p->ownedTcp_.get();
     p->transportLayer_.addTransport(*p->tcp_, c.advertisedHost);
     if (bindHost.empty()) {
-      bindHost = e.address.to_string();
+      bindHost = listen->address.to_string();
     }
   }
-  if (auto r = p->setUp(bindHost, error); !r) {
-    return fail(r.error());
+  if (auto r = p->setUp(bindHost); !r) {
+    return r.error();
   }
   return p;
 }
 
-Result<std::unique_ptr<SipProvider>> SipProvider::createOnTransports(base::EventLoop& loop,
-                                                                     tp::Transport* udp,
-                                                                     tp::Transport* tcp,
-                                                                     SipProviderConfig config,
-                                                                     std::string* error) {
+base::Outcome<std::unique_ptr<SipProvider>> SipProvider::createOnTransports(
+    base::EventLoop& loop, tp::Transport* udp, tp::Transport* tcp, SipProviderConfig config) {
   if (udp == nullptr && tcp == nullptr) {
-    if (error != nullptr) {
-      *error = "sip: neither a UDP nor a TCP transport is given";
-    }
-    return fail(std::make_error_code(std::errc::invalid_argument));
+    return invalidConfig("sip: neither a UDP nor a TCP transport is given");
   }
   std::unique_ptr<SipProvider> p(new SipProvider(loop, std::move(config)));
   p->udp_ = udp;
@@ -147,23 +136,17 @@ Result<std::unique_ptr<SipProvider>> SipProvider::createOnTransports(base::Event
     }
   }
   const std::string bindHost = (udp != nullptr ? udp : tcp)->localEndpoint().address.to_string();
-  if (auto r = p->setUp(bindHost, error); !r) {
-    return fail(r.error());
+  if (auto r = p->setUp(bindHost); !r) {
+    return r.error();
   }
   return p;
 }
 
-Result<void> SipProvider::setUp(const std::string& bindHost, std::string* error) {
-  auto say = [&](std::string text) {
-    if (error != nullptr) {
-      *error = std::move(text);
-    }
-  };
+base::Outcome<void> SipProvider::setUp(const std::string& bindHost) {
   const SipProviderConfig& c = config_;
   const std::string rtpBind = c.rtpAddress.empty() ? bindHost : c.rtpAddress;
   if (c.rtpFirstPort == 0 || c.rtpLastPort < c.rtpFirstPort + 1) {
-    say("sip: the RTP port range is empty");
-    return fail(std::make_error_code(std::errc::invalid_argument));
+    return invalidConfig("sip: the RTP port range is empty");
   }
   rtp_ = std::make_unique<sdp::RtpPortPool>(rtpBind, c.rtpFirstPort, c.rtpLastPort);
   // A line's proxy and registrar are the peers whose dialogs we route as they ask (their
@@ -183,8 +166,7 @@ Result<void> SipProvider::setUp(const std::string& bindHost, std::string* error)
   std::uint32_t dev = c.firstDeviceId;
   for (const auto& lc : c.lines) {
     if (lc.user.empty() || lc.domain.empty()) {
-      say("sip: line '" + lc.name + "' needs a user and a domain");
-      return fail(std::make_error_code(std::errc::invalid_argument));
+      return invalidConfig("sip: line '" + lc.name + "' needs a user and a domain");
     }
     auto l = std::make_unique<Line>();
     l->deviceId = dev++;

@@ -18,6 +18,7 @@
 
 #include "base/event_loop.hpp"
 #include "base/fd_budget.hpp"
+#include "base/result.hpp"
 #include "providers/sip/cause/cause_map.hpp"
 #include "providers/sip/life_token.hpp"
 #include "sip/auth/digest.hpp"
@@ -98,11 +99,15 @@ struct SipStats {
 
 class SipProvider final : public spi::Provider, public tapi::sip::session::SessionObserver {
  public:
-  /** Opens the listening sockets and the RTP pool. @return an error naming what failed. */
-  static Result<std::unique_ptr<SipProvider>> create(base::EventLoop& loop,
-                                                     boost::asio::io_context& io,
-                                                     SipProviderConfig config,
-                                                     std::string* error = nullptr);
+  /**
+   * Opens the listening sockets and the RTP pool.
+   * @return the provider, or an error whose message() says what failed ("sip: cannot
+   *         listen on UDP ...") and whose code is sip::Errc::InvalidConfig for a setting
+   *         that cannot work, or the socket's own error.
+   */
+  static base::Outcome<std::unique_ptr<SipProvider>> create(base::EventLoop& loop,
+                                                            boost::asio::io_context& io,
+                                                            SipProviderConfig config);
   /**
    * The provider on transports the caller owns instead of its own sockets (a
    * sip::transport::LoopTransport in tests and simulations): listenUdp and listenTcp are
@@ -110,11 +115,11 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
    * address (or rtpAddress).
    * @param udp the transport posing as UDP, or null; @param tcp the one posing as TCP, or
    *        null; at least one is set, and each outlives the provider.
-   * @return an error naming what failed.
+   * @return the provider, or an error as create() gives.
    */
-  static Result<std::unique_ptr<SipProvider>> createOnTransports(
+  static base::Outcome<std::unique_ptr<SipProvider>> createOnTransports(
       base::EventLoop& loop, tapi::sip::transport::Transport* udp,
-      tapi::sip::transport::Transport* tcp, SipProviderConfig config, std::string* error = nullptr);
+      tapi::sip::transport::Transport* tcp, SipProviderConfig config);
   ~SipProvider() override;
 
   // spi::Provider
@@ -151,7 +156,7 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
   struct Line;
   SipProvider(base::EventLoop& loop, SipProviderConfig config);
   /** After the transports: the RTP pool, the session layer and the lines. */
-  Result<void> setUp(const std::string& bindHost, std::string* error);
+  base::Outcome<void> setUp(const std::string& bindHost);
 
   // SessionObserver
   void onIncoming(tapi::sip::session::SessionHandle s, const tapi::sip::message::SipMessage& invite,

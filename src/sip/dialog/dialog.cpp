@@ -2,16 +2,14 @@
 
 #include <system_error>
 
+#include "sip/errc.hpp"
+
 namespace tapi::sip::dialog {
 
 namespace {
 
 using message::MessageBuilder;
 using message::SipMessage;
-
-std::error_code noDialog() {
-  return std::make_error_code(std::errc::invalid_argument);
-}
 
 // The URI inside a Route/Contact value, for the Request-URI (which never has brackets).
 std::string_view uriOf(std::string_view nameAddr) {
@@ -65,7 +63,7 @@ std::string withTag(std::string_view party, std::string_view tag) {
 
 Result<Dialog> Dialog::asUac(const SipMessage& request, const SipMessage& response) {
   if (response.to().tag().empty()) {
-    return fail(noDialog());
+    return fail(Errc::NoDialog);
   }
   Dialog d;
   d.id_ = {std::string(request.callId()), std::string(request.from().tag()),
@@ -76,7 +74,7 @@ Result<Dialog> Dialog::asUac(const SipMessage& request, const SipMessage& respon
   if (!response.contacts().empty()) {
     d.remoteTarget_ = std::string(response.contacts().front().uri.text);
   } else if (response.statusCode() >= 200) {
-    return fail(noDialog());
+    return fail(Errc::NoDialog);
   } else {
     d.remoteTarget_ = std::string(request.requestUri().text);
   }
@@ -90,7 +88,7 @@ Result<Dialog> Dialog::asUac(const SipMessage& request, const SipMessage& respon
 
 Result<Dialog> Dialog::asUas(const SipMessage& request, std::string localTag) {
   if (request.contactIsWildcard()) {
-    return fail(noDialog());
+    return fail(Errc::NoDialog);
   }
   Dialog d;
   d.id_ = {std::string(request.callId()), std::move(localTag), std::string(request.from().tag())};

@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "sip/errc.hpp"
 #include "sip/message/header_types.hpp"
 
 namespace tapi::sip::dialog {
@@ -14,14 +15,14 @@ Result<transport::Target> targetForUri(std::string_view uri, transport::Protocol
   }
   auto parsed = message::parseUri(text);
   if (!parsed || !parsed->isSip() || parsed->host.empty()) {
-    return fail(std::make_error_code(std::errc::invalid_argument));
+    return fail(Errc::BadUri);
   }
   transport::Target t;
   t.protocol = parsed->scheme == message::UriScheme::Sips ? transport::Protocol::Tls : fallback;
   if (const auto tp = parsed->params.value("transport"); !tp.empty()) {
     transport::Protocol p{};
     if (!transport::parseProtocol(tp, &p)) {
-      return fail(std::make_error_code(std::errc::protocol_not_supported));
+      return fail(Errc::UnsupportedTransport);
     }
     t.protocol = p;
   }
@@ -35,7 +36,7 @@ Result<transport::Target> targetForUri(std::string_view uri, transport::Protocol
   boost::system::error_code ec;
   t.endpoint.address = boost::asio::ip::make_address(host, ec);
   if (ec) {
-    return fail(std::make_error_code(std::errc::address_not_available));
+    return fail(Errc::NeedsDns);
   }
   t.endpoint.port = parsed->port.value_or(transport::defaultPort(t.protocol));
   return t;

@@ -12,7 +12,8 @@ namespace tapi::sip::dialog {
 /**
  * The next hop for `uri` (a SIP or SIPS URI; name-addr brackets allowed).
  * Host names other than "localhost" need DNS (RFC 3263), which this layer does not do:
- * they give std::errc::address_not_available, so a line must name its proxy by address.
+ * they give sip::Errc::NeedsDns, so a line must name its proxy by address. Other failures:
+ * Errc::BadUri (not a SIP or SIPS URI with a host), Errc::UnsupportedTransport.
  * @param fallback the protocol when the URI has no transport parameter.
  */
 Result<transport::Target> targetForUri(std::string_view uri, transport::Protocol fallback);

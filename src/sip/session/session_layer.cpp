@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "sip/errc.hpp"
 #include "sip/session/invite_session.hpp"
 #include "sip/session/session_timer.hpp"
 #include "sip/session/uac_session.hpp"
@@ -15,13 +16,6 @@ using message::SipMessage;
 using transaction::TransactionHandle;
 
 namespace {
-
-std::error_code stale() {
-  return std::make_error_code(std::errc::no_such_process);
-}
-std::error_code wrongState() {
-  return std::make_error_code(std::errc::operation_not_permitted);
-}
 
 std::string dialogKey(std::string_view callId, std::string_view localTag) {
   std::string k(callId);
@@ -249,10 +243,10 @@ namespace {
 // The UAS session `h` names: stale, or refused when it is a UAC's.
 Result<UasSession*> uasOf(InviteSession* s) {
   if (s == nullptr) {
-    return fail(stale());
+    return fail(Errc::StaleHandle);
   }
   if (s->role() != Role::Uas) {
-    return fail(wrongState());
+    return fail(Errc::WrongState);
   }
   return static_cast<UasSession*>(s);
 }
@@ -288,7 +282,7 @@ Result<void> SessionLayer::reject(SessionHandle h, int status, std::string_view 
 Result<void> SessionLayer::hangup(SessionHandle h, const HeaderList& headers) {
   InviteSession* s = find(h);
   if (s == nullptr) {
-    return fail(stale());
+    return fail(Errc::StaleHandle);
   }
   return s->hangup(headers);
 }
@@ -319,7 +313,8 @@ void SessionLayer::onResponse(const transaction::ResponseParam& p) {
       ResponseCallback cb = std::move(it->second);
       outOfDialog_.erase(it);
       if (cb) {
-        cb(&r, {});
+        cb(&r,
+           r.statusCode() >= 300 ? make_error_code(SipStatus{r.statusCode()}) : std::error_code());
       }
     }
     return;
@@ -533,8 +528,8 @@ void SessionLayer::onTerminated(const transaction::TerminatedParam& p) {
     outOfDialog_.erase(it);
     if (cb) {
       cb(nullptr, p.reason == transaction::EndReason::TransportError
-                      ? std::make_error_code(std::errc::host_unreachable)
-                      : std::make_error_code(std::errc::timed_out));
+                      ? make_error_code(Errc::TransportError)
+                      : make_error_code(Errc::Timeout));
     }
     return;
   }

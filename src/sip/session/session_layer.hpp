@@ -33,7 +33,12 @@
 
 namespace tapi::sip::session {
 
-/** The final outcome of an out-of-dialog request: the response, or null on timeout/error. */
+/**
+ * The final outcome of an out-of-dialog request: the final response (null when none came)
+ * and the error. A 2xx has no error; a 3xx-6xx has its status as a sip::SipStatus error
+ * (sip-status category); no response has sip::Errc::Timeout (Timer F) or
+ * sip::Errc::TransportError (the request could not be sent).
+ */
 using ResponseCallback =
     std::function<void(const message::SipMessage* response, std::error_code error)>;
 

@@ -161,6 +161,7 @@ void SessionTimer::onExpiry() {
   }
   EndInfo e;
   e.kind = refreshInFlight_ ? EndKind::RefreshFailed : EndKind::SessionExpired;
+  e.error = make_error_code(Errc::Timeout);
   endWithBye(std::string(kExpiryReason), e);
 }
 
@@ -197,6 +198,7 @@ void SessionTimer::onRefreshResponse(const SipMessage& r) {
     e.kind = r.statusCode() == 481 ? EndKind::DialogGone : EndKind::RefreshFailed;
     e.message = &r;
     e.status = r.statusCode();
+    e.error = make_error_code(SipStatus{r.statusCode()});
     endWithBye(std::string(kRefreshFailedReason), e);
   }
 }
@@ -210,6 +212,8 @@ bool SessionTimer::onTransactionEnded(const transaction::TerminatedParam& p) {
   refreshInFlight_ = false;
   EndInfo e;
   e.kind = EndKind::RefreshFailed;
+  e.error = make_error_code(
+      p.reason == transaction::EndReason::TransportError ? Errc::TransportError : Errc::Timeout);
   endWithBye(std::string(kRefreshFailedReason), e);
   return true;
 }

@@ -9,12 +9,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <boost/asio/ip/address.hpp>
 
 #include "base/handle.hpp"
 #include "sip/dialog/dialog.hpp"
+#include "sip/errc.hpp"
 #include "sip/message/message.hpp"
 #include "sip/transport/transport_layer.hpp"
 
@@ -93,6 +95,15 @@ struct EndInfo {
   int status = 0;            ///< the final response status (FinalResponse, LocalReject, ...)
   bool ringingSeen = false;  ///< a 180/183 arrived (UAC)
   bool weCancelled = false;  ///< we had sent (or deferred) a CANCEL
+  /**
+   * Why it failed, as an error; empty when it ended as someone asked (a BYE, a CANCEL, a
+   * local end). A 3xx-6xx that ended it carries its status as a sip::SipStatus
+   * (FinalResponse; DialogGone and RefreshFailed on a 481 or 408 to our refresh);
+   * sip::Errc::Timeout when what we waited for never came (Timeout, NoAck, SessionExpired,
+   * RefreshFailed without an answer); sip::Errc::TransportError when a message could not
+   * be sent (TransportError, RefreshFailed).
+   */
+  std::error_code error;
 };
 
 /** An outgoing INVITE. */

@@ -308,6 +308,9 @@ void UacSession::onFailure(const SipMessage& r) {
   e.status = code;
   e.ringingSeen = ringingSeen_;
   e.weCancelled = weCancelled_;
+  if (e.kind == EndKind::FinalResponse) {
+    e.error = make_error_code(SipStatus{code});
+  }
   end(e);
 }
 
@@ -343,6 +346,8 @@ bool UacSession::onInviteTransactionEnded(const transaction::TerminatedParam& p)
       EndInfo e;
       e.kind = p.reason == transaction::EndReason::TransportError ? EndKind::TransportError
                                                                   : EndKind::Timeout;
+      e.error =
+          make_error_code(e.kind == EndKind::TransportError ? Errc::TransportError : Errc::Timeout);
       e.ringingSeen = ringingSeen_;
       e.weCancelled = weCancelled_;
       end(e);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sip/errc.hpp"
 #include "sip/session/session_layer.hpp"
 
 namespace tapi::sip::session {
@@ -9,10 +10,6 @@ namespace tapi::sip::session {
 using message::SipMessage;
 
 namespace {
-
-std::error_code wrongState() {
-  return std::make_error_code(std::errc::operation_not_permitted);
-}
 
 // §12.1.1: a response that creates a dialog (1xx with a To tag, 2xx) carries every
 // Record-Route of the request, in order, so the caller builds the same route set we did.
@@ -110,7 +107,7 @@ void UasSession::enterTerminated() {
 
 Result<void> UasSession::provisional(int status, const HeaderList& headers) {
   if (state_ != State::Offered || status <= 100 || status >= 200) {
-    return fail(wrongState());
+    return fail(Errc::WrongState);
   }
   auto r = message::makeResponse(*invite_, status, {}, localTag_);
   if (!r) {
@@ -128,7 +125,7 @@ Result<void> UasSession::provisional(int status, const HeaderList& headers) {
 
 Result<void> UasSession::answer(std::string sdp, std::string contact, const HeaderList& headers) {
   if (state_ != State::Offered) {
-    return fail(wrongState());
+    return fail(Errc::WrongState);
   }
   auto r = message::makeResponse(*invite_, 200, {}, localTag_);
   if (!r) {
@@ -171,7 +168,7 @@ Result<void> UasSession::answer(std::string sdp, std::string contact, const Head
 
 Result<void> UasSession::reject(int status, std::string_view reason, const HeaderList& headers) {
   if (state_ != State::Offered || status < 300 || status > 699) {
-    return fail(wrongState());
+    return fail(Errc::WrongState);
   }
   auto r = message::makeResponse(*invite_, status, reason, localTag_);
   if (!r) {
@@ -241,6 +238,7 @@ void UasSession::onAckTimeout() {
   if (wasAccepted) {
     EndInfo e;
     e.kind = EndKind::NoAck;
+    e.error = make_error_code(Errc::Timeout);
     end(e);
     return;
   }
@@ -271,7 +269,7 @@ Result<void> UasSession::hangup(const HeaderList& headers) {
   e.kind = EndKind::LocalBye;
   switch (state_) {
     case State::Offered:
-      return fail(wrongState());  // use reject()
+      return fail(Errc::WrongState);  // use reject()
     case State::Accepted:
       // Row 5: hold the BYE until the ACK arrives or the 2xx retransmissions give up.
       hangupHeaders_ = headers;
@@ -347,6 +345,7 @@ bool UasSession::onInviteTransactionEnded(const transaction::TerminatedParam& p)
   }
   EndInfo e;
   e.kind = EndKind::TransportError;
+  e.error = make_error_code(Errc::TransportError);
   end(e);
   return true;
 }

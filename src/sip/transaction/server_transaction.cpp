@@ -2,20 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "sip/errc.hpp"
 #include "sip/transaction/transaction_layer.hpp"
 
 namespace tapi::sip::transaction {
-
-namespace {
-
-std::error_code wrongState() {
-  return std::make_error_code(std::errc::operation_not_permitted);
-}
-std::error_code badResponse() {
-  return std::make_error_code(std::errc::invalid_argument);
-}
-
-}  // namespace
 
 // ===== INVITE server ======================================================================
 
@@ -96,7 +86,7 @@ void InviteServerTransaction::onAck(const message::SipMessage& ack,
 
 Result<void> InviteServerTransaction::onTuResponse(message::SipMessage response) {
   if (!response.isResponse()) {
-    return fail(badResponse());
+    return fail(Errc::WrongMessage);
   }
   auto route = layer_.transport().routeResponse(request_.topVia(), arrival_);
   if (!route) {
@@ -121,7 +111,7 @@ void InviteServerTransaction::onTransportError(std::error_code ec) {
 
 void InviteServerTransaction::refuse(const Event& e) {
   if (e.outcome != nullptr) {
-    *e.outcome = fail(wrongState());
+    *e.outcome = fail(Errc::WrongState);
   }
 }
 
@@ -350,7 +340,7 @@ void NonInviteServerTransaction::onRetransmit(const transport::Arrival&) {
 
 Result<void> NonInviteServerTransaction::onTuResponse(message::SipMessage response) {
   if (!response.isResponse()) {
-    return fail(badResponse());
+    return fail(Errc::WrongMessage);
   }
   auto route = layer_.transport().routeResponse(request_.topVia(), arrival_);
   if (!route) {
@@ -375,7 +365,7 @@ void NonInviteServerTransaction::onTransportError(std::error_code ec) {
 
 void NonInviteServerTransaction::refuse(const Event& e) {
   if (e.outcome != nullptr) {
-    *e.outcome = fail(wrongState());
+    *e.outcome = fail(Errc::WrongState);
   }
 }
 

@@ -1,31 +1,12 @@
 #include "sip/transaction/transaction_layer.hpp"
 
+#include "sip/errc.hpp"
 #include "sip/transaction/client_transaction.hpp"
 #include "sip/transaction/matching.hpp"
 #include "sip/transaction/server_transaction.hpp"
 #include "sip/transport/branch.hpp"
 
 namespace tapi::sip::transaction {
-
-namespace {
-
-std::error_code notFound() {
-  return std::make_error_code(std::errc::no_such_process);
-}
-std::error_code wrongState() {
-  return std::make_error_code(std::errc::operation_not_permitted);
-}
-std::error_code invalid() {
-  return std::make_error_code(std::errc::invalid_argument);
-}
-std::error_code duplicate() {
-  return std::make_error_code(std::errc::file_exists);
-}
-std::error_code overLimit() {
-  return std::make_error_code(std::errc::resource_unavailable_try_again);
-}
-
-}  // namespace
 
 std::string_view toString(TransactionKind k) noexcept {
   switch (k) {
@@ -206,10 +187,10 @@ TransactionStats TransactionLayer::stats() const {
 Result<TransactionHandle> TransactionLayer::sendRequest(message::SipMessage request,
                                                         const transport::Target& target) {
   if (!request.isRequest() || request.method() == message::Method::Ack) {
-    return fail(invalid());
+    return fail(Errc::WrongMessage);
   }
   if (!roomForOneMore()) {
-    return fail(overLimit());
+    return fail(Errc::OverLimit);
   }
   auto route = transport_.prepareRequest(request, target, transport::generateBranch());
   if (!route) {
@@ -232,14 +213,14 @@ Result<TransactionHandle> TransactionLayer::sendCancel(
     TransactionHandle invite, const std::vector<std::pair<std::string, std::string>>& headers) {
   auto* ict = dynamic_cast<InviteClientTransaction*>(find(invite));
   if (ict == nullptr) {
-    return fail(notFound());
+    return fail(Errc::StaleHandle);
   }
   // §9.1: only once a provisional arrived, and never after a final.
   if (ict->state() != InviteClientTransaction::State::Proceeding) {
-    return fail(wrongState());
+    return fail(Errc::WrongState);
   }
   if (!roomForOneMore()) {
-    return fail(overLimit());
+    return fail(Errc::OverLimit);
   }
   auto cancel = buildCancel(ict->request());
   if (!cancel) {
@@ -253,7 +234,7 @@ Result<TransactionHandle> TransactionLayer::sendCancel(
   // The CANCEL travels exactly like its INVITE: same branch, same transport and hop.
   std::string key = clientKey(*cancel);
   if (clientIndex_.count(key) != 0) {
-    return fail(duplicate());
+    return fail(Errc::Duplicate);
   }
   auto* tx = create<NonInviteClientTransaction>(std::move(key), std::move(*cancel), ict->route());
   const TransactionHandle h = tx->handle();
@@ -264,7 +245,7 @@ Result<TransactionHandle> TransactionLayer::sendCancel(
 Result<void> TransactionLayer::sendStateless(message::SipMessage request,
                                              const transport::Target& target) {
   if (!request.isRequest()) {
-    return fail(invalid());
+    return fail(Errc::WrongMessage);
   }
   auto route = transport_.prepareRequest(request, target, transport::generateBranch());
   if (!route) {
@@ -284,14 +265,14 @@ bool TransactionLayer::abandon(TransactionHandle invite) {
 Result<TransactionHandle> TransactionLayer::createServer(const message::SipMessage& request,
                                                          const transport::Arrival& arrival) {
   if (!request.isRequest() || request.method() == message::Method::Ack) {
-    return fail(invalid());
+    return fail(Errc::WrongMessage);
   }
   std::string key = serverKey(request);
   if (serverIndex_.count(key) != 0) {
-    return fail(duplicate());
+    return fail(Errc::Duplicate);
   }
   if (!roomForOneMore()) {
-    return fail(overLimit());
+    return fail(Errc::OverLimit);
   }
   if (request.method() == message::Method::Invite) {
     auto* tx = create<InviteServerTransaction>(std::move(key), request.clone(), arrival);
@@ -306,7 +287,7 @@ Result<TransactionHandle> TransactionLayer::createServer(const message::SipMessa
 Result<void> TransactionLayer::respond(TransactionHandle server, message::SipMessage response) {
   Transaction* t = find(server);
   if (t == nullptr) {
-    return fail(notFound());
+    return fail(Errc::StaleHandle);
   }
   if (auto* ist = dynamic_cast<InviteServerTransaction*>(t)) {
     return ist->onTuResponse(std::move(response));
@@ -314,7 +295,7 @@ Result<void> TransactionLayer::respond(TransactionHandle server, message::SipMes
   if (auto* nist = dynamic_cast<NonInviteServerTransaction*>(t)) {
     return nist->onTuResponse(std::move(response));
   }
-  return fail(invalid());
+  return fail(Errc::WrongKind);
 }
 
 Result<void> TransactionLayer::respondStateless(const message::SipMessage& response,

@@ -17,7 +17,7 @@ LoopTransport::~LoopTransport() {
 void LoopTransport::send(const Destination& to, std::string bytes, SendDone done) {
   std::error_code ec;
   if (closed_) {
-    ec = std::make_error_code(std::errc::operation_canceled);
+    ec = make_error_code(Errc::Cancelled);
   } else if (failCount_ > 0) {
     --failCount_;
     ec = failError_;

@@ -263,7 +263,7 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
 
   void send(const Destination& to, std::string bytes, SendDone done) {
     if (closed_) {
-      post(std::move(done), std::make_error_code(std::errc::operation_canceled));
+      post(std::move(done), make_error_code(Errc::Cancelled));
       return;
     }
     ConnPtr conn;
@@ -276,14 +276,14 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
     if (!conn) {
       if (!roomForOneMore() && !evictIdlest()) {
         stats_.count(DropReason::TooManyConnections);
-        post(std::move(done), std::make_error_code(std::errc::no_buffer_space));
+        post(std::move(done), make_error_code(Errc::TooManyConnections));
         return;
       }
       conn = connect(to.endpoint);
     }
     if (conn->queuedBytes + bytes.size() > options_.maxQueuedBytes) {
       stats_.count(DropReason::SendQueueFull);
-      post(std::move(done), std::make_error_code(std::errc::no_buffer_space));
+      post(std::move(done), make_error_code(Errc::QueueFull));
       return;
     }
     conn->queuedBytes += bytes.size();
@@ -385,8 +385,7 @@ struct TcpTransport::Impl : std::enable_shared_from_this<TcpTransport::Impl> {
                   std::make_move_iterator(conn->queue.end()));
     conn->queue.clear();
     conn->queuedBytes = 0;
-    const std::error_code ec =
-        why ? std::error_code(why) : std::make_error_code(std::errc::operation_canceled);
+    const std::error_code ec = why ? std::error_code(why) : make_error_code(Errc::Cancelled);
     for (auto& w : failed) {
       post(std::move(w.done), ec);
     }

@@ -13,6 +13,8 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "sip/errc.hpp"
+
 namespace tapi::sip::transport {
 
 /** The transport protocols a Via can name. Tls is the seam for a later TLS transport. */
@@ -138,7 +140,7 @@ class Transport {
    * Sends one whole message. Streams reuse the connection in `to` if open, else any open
    * connection to the endpoint, else connect.
    * @param done runs exactly once, later on the loop, with the outcome (may be empty).
-   * Cancelled by close(): completes with std::errc::operation_canceled.
+   * Cancelled by close(): completes with sip::Errc::Cancelled.
    */
   virtual void send(const Destination& to, std::string bytes, SendDone done) = 0;
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "sip/errc.hpp"
+
 namespace tapi::sip::transport {
 
 namespace {
@@ -44,10 +46,10 @@ bool sameHost(std::string_view ours, std::string_view theirs) {
 }
 
 std::error_code noRoute() {
-  return std::make_error_code(std::errc::host_unreachable);
+  return make_error_code(Errc::NoRoute);
 }
 std::error_code noTransport() {
-  return std::make_error_code(std::errc::address_family_not_supported);
+  return make_error_code(Errc::NoTransport);
 }
 
 }  // namespace
@@ -172,7 +174,7 @@ Result<Route> TransportLayer::prepareRequest(message::SipMessage& request, const
   if (host.empty()) {
     // A Via naming 0.0.0.0 would send every response into the void.
     count(LayerDrop::NoTransport);
-    return fail(std::make_error_code(std::errc::destination_address_required));
+    return fail(make_error_code(Errc::NoViaAddress));
   }
   std::string via = "SIP/2.0/";
   via += toString(target.protocol);

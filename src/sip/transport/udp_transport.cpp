@@ -65,7 +65,7 @@ struct UdpTransport::Impl : std::enable_shared_from_this<UdpTransport::Impl> {
 
   void send(const Destination& to, std::string bytes, SendDone done) {
     if (closed_) {
-      complete(std::move(done), std::make_error_code(std::errc::operation_canceled));
+      complete(std::move(done), make_error_code(Errc::Cancelled));
       return;
     }
     auto data = std::make_shared<std::string>(std::move(bytes));

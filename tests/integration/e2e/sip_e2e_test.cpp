@@ -111,9 +111,8 @@ class Pair {
     l.transport = tcp ? "tcp" : "udp";
     cfg.lines.push_back(l);
     Side s;
-    std::string why;
-    auto p = providers::sip::SipProvider::create(loop, loop.context(), cfg, &why);
-    EXPECT_TRUE(p) << why;
+    auto p = providers::sip::SipProvider::create(loop, loop.context(), cfg);
+    EXPECT_TRUE(p) << p.error().message();
     s.provider = std::move(*p);
     ec.onCallReleased = nullptr;
     s.eng = std::make_unique<engine::Engine>(loop, *s.provider, ec);

@@ -211,10 +211,9 @@ class SipLineFixture {
       lines.push_back(aliceLine(tcpOutbound));
     }
     cfg.lines = std::move(lines);
-    std::string error;
-    auto p = providers::sip::SipProvider::create(loop, loop.context(), cfg, &error);
+    auto p = providers::sip::SipProvider::create(loop, loop.context(), cfg);
     if (!p) {
-      ADD_FAILURE() << "provider: " << error;
+      ADD_FAILURE() << "provider: " << p.error().message();
       std::abort();
     }
     provider = std::move(*p);

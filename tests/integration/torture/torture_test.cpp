@@ -444,10 +444,9 @@ class TortureLine {
       l.transport = "udp";
       cfg.lines.push_back(std::move(l));
     }
-    std::string error;
-    auto p = providers::sip::SipProvider::create(loop, loop.context(), cfg, &error);
+    auto p = providers::sip::SipProvider::create(loop, loop.context(), cfg);
     if (!p) {
-      ADD_FAILURE() << "provider: " << error;
+      ADD_FAILURE() << "provider: " << p.error().message();
       return;
     }
     provider = std::move(*p);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <system_error>
 #include <tuple>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "mocks/sip/scripted_peer.hpp"
 #include "mocks/spi/fake_events.hpp"
 #include "providers/sip/sip_provider.hpp"
+#include "sip/errc.hpp"
 #include "sip/transport/loop_transport.hpp"
 
 namespace tapi {
@@ -91,10 +93,9 @@ class ProviderTest : public ::testing::TestWithParam<Param> {
     if (edit) {
       edit(cfg);
     }
-    std::string why;
     auto p = SipProvider::createOnTransports(loop, tcp() ? nullptr : &wire, tcp() ? &wire : nullptr,
-                                             cfg, &why);
-    ASSERT_TRUE(p) << why;
+                                             cfg);
+    ASSERT_TRUE(p) << p.error().message();
     provider = std::move(*p);
     provider->setEvents(&events);
     ASSERT_TRUE(provider->openLine(0));
@@ -1155,6 +1156,40 @@ INSTANTIATE_TEST_SUITE_P(Statuses, OutgoingRefused,
 
 INSTANTIATE_TEST_SUITE_P(Transports, SipProviderTest,
                          ::testing::Values(Protocol::Udp, Protocol::Tcp), protocolName);
+
+TEST(SipProviderCreate, ARefusalSaysWhatFailed) {
+  base::SimLoop loop;
+  LoopTransport wire(loop, Protocol::Udp, ep("10.0.0.1", 5060));
+  SipProviderConfig cfg;
+  auto none = SipProvider::createOnTransports(loop, nullptr, nullptr, cfg);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, tapi::sip::Errc::InvalidConfig);
+  EXPECT_EQ(none.error().code, std::errc::invalid_argument) << "equivalent to the code it was";
+  EXPECT_EQ(none.error().message(), "sip: neither a UDP nor a TCP transport is given");
+
+  SipLineConfig nobody;
+  nobody.name = "sip/nobody";
+  cfg.lines.push_back(nobody);
+  auto noUser = SipProvider::createOnTransports(loop, &wire, nullptr, cfg);
+  ASSERT_FALSE(noUser);
+  EXPECT_EQ(noUser.error().code, tapi::sip::Errc::InvalidConfig);
+  EXPECT_EQ(noUser.error().message(), "sip: line 'sip/nobody' needs a user and a domain");
+
+  boost::asio::io_context io;
+  SipProviderConfig badListen;
+  badListen.listenUdp = "pbx.example.com:5060";
+  auto named = SipProvider::create(loop, io, badListen);
+  ASSERT_FALSE(named);
+  EXPECT_EQ(named.error().code, tapi::sip::Errc::InvalidConfig);
+  EXPECT_EQ(named.error().message(),
+            "sip: listen_udp 'pbx.example.com:5060' is not an IP address and port");
+
+  SipProviderConfig noRtp;
+  noRtp.rtpFirstPort = 0;
+  auto empty = SipProvider::createOnTransports(loop, &wire, nullptr, noRtp);
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().message(), "sip: the RTP port range is empty");
+}
 
 }  // namespace
 }  // namespace tapi::providers::sip

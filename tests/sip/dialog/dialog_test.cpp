@@ -412,7 +412,8 @@ TEST(TargetForUri, TransportParameterWins) {
   expectTarget("sip:bob@192.0.2.1;transport=tls", Protocol::Udp, Protocol::Tls, "192.0.2.1", 5061);
   auto sctp = targetForUri("sip:bob@192.0.2.1;transport=sctp", Protocol::Udp);
   ASSERT_FALSE(sctp.ok());
-  EXPECT_EQ(sctp.error(), std::make_error_code(std::errc::protocol_not_supported));
+  EXPECT_EQ(sctp.error(), Errc::UnsupportedTransport);
+  EXPECT_EQ(sctp.error(), std::errc::protocol_not_supported);
 }
 
 TEST(TargetForUri, Localhost) {
@@ -422,7 +423,8 @@ TEST(TargetForUri, Localhost) {
 TEST(TargetForUri, HostNameNeedsDnsAndFails) {
   auto t = targetForUri("sip:bob@example.com", Protocol::Udp);
   ASSERT_FALSE(t.ok());
-  EXPECT_EQ(t.error(), std::make_error_code(std::errc::address_not_available));
+  EXPECT_EQ(t.error(), Errc::NeedsDns);
+  EXPECT_EQ(t.error(), std::errc::address_not_available);
 }
 
 TEST(TargetForUri, SipsMeansTlsOnPort5061) {
@@ -432,7 +434,8 @@ TEST(TargetForUri, SipsMeansTlsOnPort5061) {
 TEST(TargetForUri, NonSipUriIsInvalid) {
   auto tel = targetForUri("tel:+15551234", Protocol::Udp);
   ASSERT_FALSE(tel.ok());
-  EXPECT_EQ(tel.error(), std::make_error_code(std::errc::invalid_argument));
+  EXPECT_EQ(tel.error(), Errc::BadUri);
+  EXPECT_EQ(tel.error(), std::errc::invalid_argument);
   EXPECT_FALSE(targetForUri("", Protocol::Udp).ok());
 }
 

@@ -39,7 +39,8 @@ class RecordingObserver final : public session::SessionObserver {
     bool hadMessage = false;  ///< "ended": EndInfo::message was set
     bool ringingSeen = false;
     bool weCancelled = false;
-    int endStatus = 0;  ///< EndInfo::status
+    int endStatus = 0;         ///< EndInfo::status
+    std::error_code endError;  ///< EndInfo::error
   };
 
   explicit RecordingObserver(base::EventLoop& loop) : loop_(loop) {}
@@ -66,6 +67,7 @@ class RecordingObserver final : public session::SessionObserver {
     e.ringingSeen = end.ringingSeen;
     e.weCancelled = end.weCancelled;
     e.endStatus = end.status;
+    e.endError = end.error;
     if (end.message != nullptr) {
       if (end.message->isRequest()) {
         e.endMethod = std::string(end.message->methodName());

@@ -108,6 +108,7 @@ TEST_P(UacTest, HappyPathInviteRingingAnswerAckByeEndsOnce) {
   EXPECT_EQ(ended->at, 2.0);
   EXPECT_TRUE(ended->ringingSeen);
   EXPECT_FALSE(ended->weCancelled);
+  EXPECT_FALSE(ended->endError) << "an end we asked for is no failure";
   EXPECT_EQ(f.layer.state(h), SessionState::Terminated);
   EXPECT_TRUE(f.layer.hangup(h).ok()) << "a second hangup is a no-op";
   EXPECT_EQ(f.layer.unfinished(), 1u) << "the BYE is not answered yet";
@@ -294,6 +295,8 @@ TEST_P(UacTest, FinalBusyEndsWithTheResponse) {
   EXPECT_TRUE(ended->hadMessage);
   EXPECT_EQ(ended->status, 486);
   EXPECT_EQ(ended->endStatus, 486);
+  EXPECT_EQ(ended->endError, SipStatus{486});
+  EXPECT_EQ(ended->endError.message(), "Busy Here");
   EXPECT_TRUE(ended->ringingSeen);
   EXPECT_FALSE(ended->weCancelled);
   EXPECT_EQ(ended->at, 3.0);
@@ -311,6 +314,7 @@ TEST_P(UacTest, NoResponseAtAllIsTimerBTimeout) {
   auto ended = f.endsAt(EndKind::Timeout, 32.0, 100ms);
   ASSERT_TRUE(ended);
   EXPECT_FALSE(ended->hadMessage);
+  EXPECT_EQ(ended->endError, Errc::Timeout);
   const auto sent = f.take();
   if (!f.reliable()) {
     // Timer A: 0.5, 1.5, 3.5, 7.5, 15.5, 31.5.
@@ -477,7 +481,9 @@ TEST(UacTransport, SendFailureEndsWithTransportError) {
   if (!h.ok()) {
     EXPECT_EQ(f.observer.count("ended"), 0u) << "no session, no callback";
   } else {
-    ASSERT_TRUE(f.observer.endedOnce(EndKind::TransportError));
+    auto ended = f.observer.endedOnce(EndKind::TransportError);
+    ASSERT_TRUE(ended);
+    EXPECT_EQ(ended->endError, Errc::TransportError);
   }
   f.expectAllGone();
 }
@@ -605,6 +611,7 @@ TEST_P(UasTest, NoAckWithin64T1SendsByeAndEndsNoAck) {
   auto ended = f.observer.endedOnce(EndKind::NoAck);
   ASSERT_TRUE(ended);
   EXPECT_EQ(ended->at, 32.0);
+  EXPECT_EQ(ended->endError, Errc::Timeout);
   f.loop.advance(10s);
   EXPECT_TRUE(SessionFixture::responses(f.take(), 200, "INVITE").empty())
       << "retransmissions stop with the BYE";
@@ -1338,6 +1345,7 @@ TEST(SessionTimer, RefreshAnswered481EndsWithByeDialogGone) {
   auto ended = f.observer.endedOnce(EndKind::DialogGone);
   ASSERT_TRUE(ended);
   EXPECT_EQ(ended->status, 481);
+  EXPECT_EQ(ended->endError, SipStatus{481});
   EXPECT_EQ(f.layer.state(call.h), SessionState::Terminated);
   f.replyThenAllGone(bye->msg, 481);
 }
@@ -1354,6 +1362,7 @@ TEST(SessionTimer, UnansweredRefreshEndsRefreshFailed) {
   auto ended = f.observer.endedOnce(EndKind::RefreshFailed);
   ASSERT_TRUE(ended);
   EXPECT_DOUBLE_EQ(ended->at, 77.0);
+  EXPECT_EQ(ended->endError, Errc::Timeout);
   EXPECT_EQ(f.layer.state(call.h), SessionState::Terminated);
   f.replyThenAllGone(bye->msg);
 }
@@ -1565,6 +1574,25 @@ TEST(OutOfDialog, RequestGetsItsFinalResponseOnce) {
   EXPECT_EQ(done.calls, 1);
 }
 
+TEST(OutOfDialog, AFailingFinalResponseReportsItsStatusAsAnError) {
+  SessionFixture f(Protocol::Udp);
+  Completion done;
+  ASSERT_TRUE(sendOutOfDialog(f, message::Method::Register, "<sip:alice@10.0.0.2>;tag=r2",
+                              "<sip:alice@10.0.0.2>", "reg-2", done)
+                  .ok());
+  f.loop.runUntilIdle();
+  auto sent = f.takeRequest("REGISTER");
+  ASSERT_TRUE(sent);
+  f.reply(sent->msg, 403, "reg-tag");
+  EXPECT_EQ(done.calls, 1);
+  EXPECT_EQ(done.status, 403) << "the response still comes with it";
+  EXPECT_EQ(done.error, SipStatus{403});
+  EXPECT_EQ(sipStatusOf(done.error), 403);
+  EXPECT_EQ(done.error.message(), "Forbidden");
+  f.expectAllGone();
+  EXPECT_EQ(done.calls, 1);
+}
+
 TEST(OutOfDialog, TimeoutReportsAnError) {
   SessionFixture f(Protocol::Udp);
   Completion done;
@@ -1574,7 +1602,8 @@ TEST(OutOfDialog, TimeoutReportsAnError) {
   f.loop.advance(32s);
   EXPECT_EQ(done.calls, 1);
   EXPECT_EQ(done.status, 0) << "no response";
-  EXPECT_EQ(done.error, std::make_error_code(std::errc::timed_out));
+  EXPECT_EQ(done.error, Errc::Timeout);
+  EXPECT_EQ(done.error, std::errc::timed_out) << "still equivalent to the generic code";
   f.expectAllGone();
 }
 
@@ -1588,7 +1617,8 @@ TEST(OutOfDialog, TransportErrorReportsAnError) {
   if (sent.ok()) {
     EXPECT_EQ(done.calls, 1);
     EXPECT_EQ(done.status, 0) << "no response";
-    EXPECT_EQ(done.error, std::make_error_code(std::errc::host_unreachable));
+    EXPECT_EQ(done.error, Errc::TransportError);
+    EXPECT_EQ(done.error, std::errc::host_unreachable) << "still equivalent to the generic code";
   } else {
     EXPECT_EQ(done.calls, 0);
   }

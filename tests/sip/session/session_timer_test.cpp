@@ -60,6 +60,7 @@ TEST(SessionInterval, RefreshRefusedOtherwiseLeavesTheSessionToExpire) {
   auto ended = f.observer.of("ended");
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_EQ(ended[0].end, EndKind::SessionExpired);
+  EXPECT_EQ(ended[0].endError, Errc::Timeout);
   f.reply(byes[0].msg, 200);
   f.expectAllGone();
 }

@@ -389,7 +389,8 @@ TEST(ClientTransactions, TheTransactionCountIsBounded) {
   EXPECT_TRUE(f.layer.sendRequest(f.makeRequest("OPTIONS"), f.peerTarget()).ok());
   auto third = f.layer.sendRequest(f.makeRequest("OPTIONS"), f.peerTarget());
   ASSERT_FALSE(third.ok());
-  EXPECT_EQ(third.error(), std::make_error_code(std::errc::resource_unavailable_try_again));
+  EXPECT_EQ(third.error(), Errc::OverLimit);
+  EXPECT_EQ(third.error(), std::errc::resource_unavailable_try_again);
   EXPECT_EQ(f.layer.stats().refusedOverLimit, 1u);
   f.expectAllGone();
   EXPECT_TRUE(f.layer.sendRequest(f.makeRequest("OPTIONS"), f.peerTarget()).ok()) << "room again once they end";

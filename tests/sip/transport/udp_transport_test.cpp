@@ -96,7 +96,8 @@ TEST(UdpTransport, SendAfterCloseCompletesWithAbort) {
   });
   EXPECT_FALSE(done);
   ASSERT_TRUE(runUntil(io, [&] { return done; }));
-  EXPECT_EQ(got, std::make_error_code(std::errc::operation_canceled));
+  EXPECT_EQ(got, Errc::Cancelled);
+  EXPECT_EQ(got, std::errc::operation_canceled);
 }
 
 TEST(UdpTransport, BindingABusyPortFails) {
