@@ -79,7 +79,8 @@ Result<Counters> EmbeddedBackend::counters() {
                   {"providerPendingRequests", n(s.providerPendingRequests)},
                   {"queuedEvents", n(s.queuedEvents)},
                   {"timers", n(s.timers)},
-                  {"reclaimedHandles", n(s.reclaimedHandles)}};
+                  {"reclaimedHandles", n(s.reclaimedHandles)},
+                  {"refusedTransitions", n(s.refusedTransitions)}};
 }
 
 Result<std::vector<CallRecord>> EmbeddedBackend::calls() {

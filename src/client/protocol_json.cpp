@@ -440,6 +440,8 @@ EngineStats engineStatsFromCounters(
       s.timers = v;
     } else if (name == "reclaimedHandles") {
       s.reclaimedHandles = v;
+    } else if (name == "refusedTransitions") {
+      s.refusedTransitions = v;
     }
   }
   return s;

@@ -376,7 +376,7 @@ FakeTapid::Reply dialerServer(const json::object& req, int connection) {
     return {.drop = true};
   }
   if (m == "tapidStats") {
-    return {{FakeTapid::result(req, json::object{{"apps", 1}, {"connections", 2}})}};
+    return {{FakeTapid::result(req, json::object{{"apps", 1}, {"refusedTransitions", 3}, {"connections", 2}})}};
   }
   if (m == "lineGetLines") {
     return {{FakeTapid::error(req, "NOTINITIALIZED", 0)}};
@@ -427,6 +427,7 @@ TEST(RemoteBackend, SpeaksTheProtocolOfTheDocs) {
     auto counters = (*rt)->counters();
     ASSERT_TRUE(counters.ok());
     EXPECT_EQ((*rt)->stats().apps, 1u);
+    EXPECT_EQ((*rt)->stats().refusedTransitions, 3u);
     // lineGetLines refused on the control connection: asked again on the app's.
     EXPECT_TRUE((*rt)->lines().empty());
   }  // Call deallocated, Line closed, App shut down
