@@ -426,8 +426,9 @@ TEST(RemoteBackend, SpeaksTheProtocolOfTheDocs) {
     EXPECT_EQ(made->call.status().lineErr(), LineErr::InvalCallHandle);
     auto counters = (*rt)->counters();
     ASSERT_TRUE(counters.ok());
-    EXPECT_EQ((*rt)->stats().apps, 1u);
-    EXPECT_EQ((*rt)->stats().refusedTransitions, 3u);
+    const EngineStats stats = (*rt)->stats();
+    EXPECT_EQ(stats.apps, 1u);
+    EXPECT_EQ(stats.refusedTransitions, 3u);
     // lineGetLines refused on the control connection: asked again on the app's.
     EXPECT_TRUE((*rt)->lines().empty());
   }  // Call deallocated, Line closed, App shut down
