@@ -376,7 +376,8 @@ FakeTapid::Reply dialerServer(const json::object& req, int connection) {
     return {.drop = true};
   }
   if (m == "tapidStats") {
-    return {{FakeTapid::result(req, json::object{{"apps", 1}, {"refusedTransitions", 3}, {"connections", 2}})}};
+    return {{FakeTapid::result(
+        req, json::object{{"apps", 1}, {"refusedTransitions", 3}, {"connections", 2}})}};
   }
   if (m == "lineGetLines") {
     return {{FakeTapid::error(req, "NOTINITIALIZED", 0)}};
