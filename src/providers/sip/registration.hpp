@@ -12,7 +12,7 @@
 #include <utility>
 
 #include "base/event_loop.hpp"
-#include "providers/sip/life_token.hpp"
+#include "base/life_token.hpp"
 #include "providers/sip/sip_provider.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/message/message.hpp"
@@ -75,7 +75,7 @@ class Registration {
   base::TimerId timer_ = 0;
   tapi::sip::auth::ClientAuth auth_;
   std::optional<std::pair<std::string, std::string>> authHeader_;
-  LifeToken life_;
+  base::LifeToken life_;
 };
 
 }  // namespace tapi::providers::sip

@@ -18,9 +18,9 @@
 
 #include "base/event_loop.hpp"
 #include "base/fd_budget.hpp"
+#include "base/life_token.hpp"
 #include "base/result.hpp"
 #include "providers/sip/cause/cause_map.hpp"
-#include "providers/sip/life_token.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/sdp/rtp_ports.hpp"
 #include "sip/sdp/sdp.hpp"
@@ -86,10 +86,10 @@ struct SipStats {
   std::size_t outOfDialog = 0;    ///< REGISTER/OPTIONS transactions awaiting an answer
   std::uint64_t callsTotal = 0;
   std::uint64_t answered481 = 0;
-  std::uint64_t callsRefusedNoFds = 0;      ///< calls refused: descriptor budget below the reserve
-  std::uint64_t tcpRefused = 0;             ///< TCP connections refused (cap or descriptor budget)
-  std::uint64_t tcpAcceptNoFds = 0;         ///< TCP accepts that failed with EMFILE/ENFILE
-  std::uint64_t tcpEvicted = 0;             ///< idle TCP connections closed to make room
+  std::uint64_t callsRefusedNoFds = 0;  ///< calls refused: descriptor budget below the reserve
+  std::uint64_t tcpRefused = 0;         ///< TCP connections refused (cap or descriptor budget)
+  std::uint64_t tcpAcceptNoFds = 0;     ///< TCP accepts that failed with EMFILE/ENFILE
+  std::uint64_t tcpEvicted = 0;         ///< idle TCP connections closed to make room
   std::array<std::uint64_t, tapi::sip::session::kEndKindCount> endedBy{};  ///< by session::EndKind
   bool allZero() const noexcept {
     return calls == 0 && pendingRequests == 0 && sessions == 0 && dialogs == 0 &&
@@ -215,7 +215,7 @@ class SipProvider final : public spi::Provider, public tapi::sip::session::Sessi
   std::uint64_t callsTotal_ = 0;
   std::uint64_t callsRefusedNoFds_ = 0;
   bool shuttingDown_ = false;
-  LifeToken life_;  // last: callbacks see the provider gone before anything else goes
+  base::LifeToken life_;  // last: callbacks see the provider gone before anything else goes
 };
 
 }  // namespace tapi::providers::sip

@@ -65,17 +65,14 @@ void InviteSession::startTimer(SessionTimerName t, base::Duration after) {
   const SessionHandle h = self_;
   // The handler looks the session up again: it may have been freed in the meantime (its
   // destructor cancels its timers, but the layer may be gone too).
-  slot = layer_.loop().schedule(after, [layer, alive = layer_.aliveToken(), h, t] {
-    if (alive.expired()) {
-      return;
-    }
+  slot = layer_.loop().schedule(after, layer_.life().guard([layer, h, t] {
     InviteSession* s = layer->find(h);
     if (s == nullptr) {
       return;
     }
     s->timerIds_[static_cast<std::size_t>(t)] = 0;
     s->onTimer(t);
-  });
+  }));
 }
 
 void InviteSession::stopTimer(SessionTimerName t) {

@@ -113,7 +113,7 @@ SessionLayer::SessionLayer(base::EventLoop& loop, transport::TransportLayer& tra
 
 // The sessions cancel their own timers as they are destroyed with sessions_.
 SessionLayer::~SessionLayer() {
-  *alive_ = false;
+  life_.end();
 }
 
 // ---- lookup and bookkeeping ----------------------------------------------------------
@@ -147,12 +147,8 @@ void SessionLayer::maybeFree(InviteSession& s) {
   }
   s.markFreeing();
   const SessionHandle h = s.handle();
-  std::weak_ptr<bool> alive = alive_;
   // Destroyed on a later turn, never inside a callback that still uses it.
-  loop_.post([this, alive, h] {
-    if (alive.expired()) {
-      return;
-    }
+  loop_.post(life_.guard([this, h] {
     InviteSession* s2 = find(h);
     if (s2 == nullptr) {
       return;
@@ -165,7 +161,7 @@ void SessionLayer::maybeFree(InviteSession& s) {
       byInvite_.erase(it);
     }
     sessions_.erase(h);  // its destructor disarms its timers
-  });
+  }));
 }
 
 std::optional<SessionState> SessionLayer::state(SessionHandle h) const {

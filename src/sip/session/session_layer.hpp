@@ -23,6 +23,7 @@
 
 #include "base/event_loop.hpp"
 #include "base/handle.hpp"
+#include "base/life_token.hpp"
 #include "base/result.hpp"
 #include "sip/dialog/dialog.hpp"
 #include "sip/message/message.hpp"
@@ -140,8 +141,8 @@ class SessionLayer final : public transaction::TransactionUser {
   /** Answers `p`'s request through a server transaction (stateless if none can be made). */
   void respondTo(const transaction::RequestParam& p, int status, std::string_view reason = {},
                  const HeaderList& headers = {}, std::string_view toTag = {});
-  /** Alive token for callbacks that may outlive the layer. */
-  std::weak_ptr<bool> aliveToken() const { return alive_; }
+  /** Guards callbacks that may outlive the layer (base::LifeToken::guard). */
+  const base::LifeToken& life() const noexcept { return life_; }
   /** @endcond */
 
  private:
@@ -163,7 +164,7 @@ class SessionLayer final : public transaction::TransactionUser {
       byInvite_;  // UAS: Call-ID + From tag + CSeq -> session
   std::unordered_map<std::uint64_t, ResponseCallback> outOfDialog_;
   SessionCounters counters_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  base::LifeToken life_;  // last: callbacks see the layer gone before anything else goes
 };
 
 }  // namespace tapi::sip::session

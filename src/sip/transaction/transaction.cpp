@@ -4,12 +4,17 @@
 
 namespace tapi::sip::transaction {
 
-Transaction::Transaction(TransactionLayer& layer, TransactionKind kind, message::SipMessage request, bool reliable)
+Transaction::Transaction(TransactionLayer& layer, TransactionKind kind, message::SipMessage request,
+                         bool reliable)
     : layer_(layer), kind_(kind), reliable_(reliable), request_(std::move(request)) {}
 
-Transaction::~Transaction() { stopAllTimers(); }
+Transaction::~Transaction() {
+  stopAllTimers();
+}
 
-const TimerConfig& Transaction::timers() const { return layer_.timers(); }
+const TimerConfig& Transaction::timers() const {
+  return layer_.timers();
+}
 
 std::size_t Transaction::timersArmed() const {
   std::size_t n = 0;
@@ -56,15 +61,16 @@ void Transaction::send(std::string bytes) {
   }
   const TransactionHandle h = handle_;
   TransactionLayer* layer = &layer_;
-  layer_.transport().send(route_, std::move(bytes), [layer, h, alive = layer_.aliveToken()](std::error_code ec) {
-    if (!ec || alive.expired()) {
-      return;
-    }
-    ++layer->mutableStats().transportErrors;
-    if (Transaction* tx = layer->find(h)) {
-      tx->onTransportError(ec);
-    }
-  });
+  layer_.transport().send(route_, std::move(bytes),
+                          layer_.life().guard([layer, h](std::error_code ec) {
+                            if (!ec) {
+                              return;
+                            }
+                            ++layer->mutableStats().transportErrors;
+                            if (Transaction* tx = layer->find(h)) {
+                              tx->onTransportError(ec);
+                            }
+                          }));
 }
 
 void Transaction::sendAndKeep(std::string bytes) {
@@ -77,7 +83,9 @@ void Transaction::resend() {
   send(kept_);
 }
 
-void Transaction::sendOnce(std::string bytes) { send(std::move(bytes)); }
+void Transaction::sendOnce(std::string bytes) {
+  send(std::move(bytes));
+}
 
 void Transaction::finish(EndReason reason) {
   stopAllTimers();

@@ -79,7 +79,7 @@ TransactionLayer::TransactionLayer(base::EventLoop& loop, transport::TransportLa
 
 TransactionLayer::~TransactionLayer() {
   transport_.setSink(nullptr);
-  *alive_ = false;
+  life_.end();
   // Transactions cancel their own timers as they go. The TU is not called back: it is
   // being torn down with the layer.
   for (auto h : table_.handles()) {
@@ -127,12 +127,7 @@ void TransactionLayer::retire(Transaction& t, EndReason reason) {
   doomed_.push_back(Doomed{t.handle(), t.kind(), reason});
   if (!reapPosted_) {
     reapPosted_ = true;
-    loop_.post([this, alive = std::weak_ptr<bool>(alive_)] {
-      if (alive.expired()) {
-        return;
-      }
-      reap();
-    });
+    loop_.post(life_.guard([this] { reap(); }));
   }
 }
 

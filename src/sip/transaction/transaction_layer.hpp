@@ -12,6 +12,7 @@
 
 #include "base/event_loop.hpp"
 #include "base/handle.hpp"
+#include "base/life_token.hpp"
 #include "base/result.hpp"
 #include "sip/message/message.hpp"
 #include "sip/transaction/transaction_types.hpp"
@@ -139,7 +140,7 @@ class TransactionLayer final : public transport::MessageSink {
   /** Removes the transaction from matching and queues the TU's onTerminated and its destruction. */
   void retire(Transaction& t, EndReason reason);
   /** Alive token for callbacks that may outlive the layer. */
-  std::weak_ptr<bool> aliveToken() const { return alive_; }
+  const base::LifeToken& life() const noexcept { return life_; }
   /** @endcond */
 
  private:
@@ -165,7 +166,7 @@ class TransactionLayer final : public transport::MessageSink {
   std::vector<Doomed> doomed_;
   bool reapPosted_ = false;
   TransactionStats stats_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  base::LifeToken life_;  // last: callbacks see the layer gone before anything else goes
 };
 
 }  // namespace tapi::sip::transaction

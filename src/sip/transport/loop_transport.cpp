@@ -8,7 +8,7 @@ LoopTransport::LoopTransport(base::EventLoop& loop, Protocol protocol, Endpoint 
     : loop_(loop), protocol_(protocol), local_(std::move(local)) {}
 
 LoopTransport::~LoopTransport() {
-  *alive_ = false;
+  life_.end();
   if (peer_ != nullptr) {
     peer_->peer_ = nullptr;
   }
@@ -41,9 +41,8 @@ void LoopTransport::inject(const Endpoint& from, std::string bytes, ConnectionId
   if (connection != 0) {
     open_.insert(connection);
   }
-  loop_.post([this, alive = std::weak_ptr<bool>(alive_), from, connection, bytes = std::move(bytes)]() mutable {
-    auto token = alive.lock();
-    if (!token || !*token || closed_ || sink_ == nullptr) {
+  loop_.post(life_.guard([this, from, connection, bytes = std::move(bytes)]() mutable {
+    if (closed_ || sink_ == nullptr) {
       return;
     }
     ++stats_.messagesReceived;
@@ -55,7 +54,7 @@ void LoopTransport::inject(const Endpoint& from, std::string bytes, ConnectionId
     p.connection = connection;
     p.bytes = std::move(bytes);
     sink_->onPacket(*this, std::move(p));
-  });
+  }));
 }
 
 void LoopTransport::link(LoopTransport& a, LoopTransport& b) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/event_loop.hpp"
+#include "base/life_token.hpp"
 #include "sip/transport/transport.hpp"
 
 namespace tapi::sip::transport {
@@ -74,8 +75,8 @@ class LoopTransport final : public Transport {
   std::error_code failError_;
   std::size_t failCount_ = 0;
   TransportStats stats_;
-  // Posted tasks check this token, so a transport destroyed before they run is not touched.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // Posted tasks are guarded, so a transport destroyed before they run is not touched.
+  base::LifeToken life_;
 };
 
 }  // namespace tapi::sip::transport

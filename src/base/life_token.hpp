@@ -6,7 +6,7 @@
 #include <memory>
 #include <utility>
 
-namespace tapi::providers::sip {
+namespace tapi::base {
 
 /**
  * Held by its owner for the owner's whole life (a member, so it goes with it). Not
@@ -32,8 +32,14 @@ class LifeToken {
     };
   }
 
+  /**
+   * Ends the owner's life before its members go (call it first in the owner's destructor):
+   * a callback that would run during the teardown does nothing.
+   */
+  void end() noexcept { alive_.reset(); }
+
  private:
   std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
-}  // namespace tapi::providers::sip
+}  // namespace tapi::base
