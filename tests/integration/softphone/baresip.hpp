@@ -191,10 +191,13 @@ class Baresip {
       if (text.compare(routeEnd + 1, startLine.size(), startLine) != 0) {
         continue;
       }
-      // The message ends where the trace's colour is reset.
+      // The message ends where the trace's colour is reset; until that is printed the
+      // message may still be arriving (headers without the body): not yet traced.
       const auto end = text.find("\x1b[;m", routeEnd);
-      std::string m =
-          text.substr(routeEnd + 1, end == std::string::npos ? end : end - routeEnd - 1);
+      if (end == std::string::npos) {
+        break;
+      }
+      std::string m = text.substr(routeEnd + 1, end - routeEnd - 1);
       if ((m.find("baresip") == std::string::npos) == fromLine) {
         out.push_back(std::move(m));
       }
