@@ -103,8 +103,7 @@ Result<std::uint32_t> EmbeddedBackend::placeInbound(const InboundCall&) {
   return LineErr::OperationUnavail;
 }
 
-Result<std::uint32_t> EmbeddedBackend::initialize(const std::string& name,
-                                                  std::uint32_t apiVersion,
+Result<std::uint32_t> EmbeddedBackend::initialize(const std::string& name, std::uint32_t apiVersion,
                                                   std::function<void()> notify) {
   return invoke([&] {
     return engine_->initialize(engine::AppParams{name, apiVersion, 0, std::move(notify)});

@@ -65,9 +65,9 @@ std::optional<std::int64_t> getInt(const json::object& o, std::string_view key) 
   }
   if (v->is_uint64()) {
     const auto u = v->get_uint64();
-    return u <= static_cast<std::uint64_t>(INT64_MAX) ? std::optional<std::int64_t>(
-                                                            static_cast<std::int64_t>(u))
-                                                      : std::nullopt;
+    return u <= static_cast<std::uint64_t>(INT64_MAX)
+               ? std::optional<std::int64_t>(static_cast<std::int64_t>(u))
+               : std::nullopt;
   }
   if (v->is_double()) {
     const double d = v->get_double();
@@ -90,7 +90,9 @@ std::uint32_t u32(const json::object& o, std::string_view key, std::uint32_t dfl
   return v ? static_cast<std::uint32_t>(*v) : dflt;
 }
 
-const json::object* objectOf(const json::value& v) { return v.is_object() ? &v.as_object() : nullptr; }
+const json::object* objectOf(const json::value& v) {
+  return v.is_object() ? &v.as_object() : nullptr;
+}
 
 const json::object* member(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -114,13 +116,14 @@ Party partyMember(const json::object& o, std::string_view key) {
   return p;
 }
 
-constexpr std::array kStates = {
-    CallState::Idle,        CallState::Offering,       CallState::Accepted,
-    CallState::DialTone,    CallState::Dialing,        CallState::Ringback,
-    CallState::Busy,        CallState::SpecialInfo,    CallState::Connected,
-    CallState::Proceeding,  CallState::OnHold,         CallState::Conferenced,
-    CallState::OnHoldPendConf, CallState::OnHoldPendTransfer, CallState::Disconnected,
-    CallState::Unknown};
+constexpr std::array kStates = {CallState::Idle,           CallState::Offering,
+                                CallState::Accepted,       CallState::DialTone,
+                                CallState::Dialing,        CallState::Ringback,
+                                CallState::Busy,           CallState::SpecialInfo,
+                                CallState::Connected,      CallState::Proceeding,
+                                CallState::OnHold,         CallState::Conferenced,
+                                CallState::OnHoldPendConf, CallState::OnHoldPendTransfer,
+                                CallState::Disconnected,   CallState::Unknown};
 
 }  // namespace
 
@@ -395,9 +398,8 @@ Result<std::vector<LineDevice>> linesFromJson(const json::value& result) {
   std::vector<LineDevice> out;
   for (const json::value& lv : lines->get_array()) {
     if (const json::object* l = objectOf(lv)) {
-      out.push_back(LineDevice{u32(*l, "deviceId"), getString(*l, "name"),
-                               getString(*l, "address"), u32(*l, "devCapFlags"),
-                               u32(*l, "maxUserUserInfo")});
+      out.push_back(LineDevice{u32(*l, "deviceId"), getString(*l, "name"), getString(*l, "address"),
+                               u32(*l, "devCapFlags"), u32(*l, "maxUserUserInfo")});
     }
   }
   return out;

@@ -24,9 +24,9 @@ namespace tapi::server {
 
 /** Per-connection bounds (docs/api.md "Limits"). */
 struct Limits {
-  std::size_t maxFrameBytes = 64 * 1024;       // request frame size; above: TOOLARGE + close
-  std::size_t maxRequestsInFlight = 64;        // responses not yet written; above: TOOMANYREQUESTS
-  std::size_t maxPendingBytes = 1024 * 1024;   // frames waiting to be written; above: disconnect
+  std::size_t maxFrameBytes = 64 * 1024;      // request frame size; above: TOOLARGE + close
+  std::size_t maxRequestsInFlight = 64;       // responses not yet written; above: TOOMANYREQUESTS
+  std::size_t maxPendingBytes = 1024 * 1024;  // frames waiting to be written; above: disconnect
 };
 
 /** Protocol error codes (docs/api.md "Frames"). */
@@ -44,8 +44,8 @@ const char* toString(ProtoError e) noexcept;
 /** Server-wide protocol counters, exported by /metrics. */
 struct ProtocolCounters {
   std::array<std::uint64_t, kProtoErrorCount> rejectedFrames{};  // indexed by ProtoError
-  std::uint64_t requests = 0;          // request frames handled (accepted or not)
-  std::uint64_t eventsSent = 0;        // event frames queued to connections
+  std::uint64_t requests = 0;    // request frames handled (accepted or not)
+  std::uint64_t eventsSent = 0;  // event frames queued to connections
   std::uint64_t slowReaderDisconnects = 0;
   std::uint64_t connectionsTotal = 0;  // connections ever attached
 };

@@ -58,9 +58,9 @@ TEST(CppApi, RaiiReleasesEverythingOnTheSimulatedClock) {
 
 TEST(CppApi, DestroyingALiveCallReleasesItAndTheProviderDropsIt) {
   std::vector<CallRecord> records;
-  auto rt = Runtime::embedded(EngineOptions{
-      .simulatedClock = true,
-      .onCallReleased = [&](const CallRecord& r) { records.push_back(r); }});
+  auto rt = Runtime::embedded(
+      EngineOptions{.simulatedClock = true,
+                    .onCallReleased = [&](const CallRecord& r) { records.push_back(r); }});
   auto app = App::initialize(rt, {.name = "forgetful"}).value();
   auto line = app.open(0, Privilege::Owner).value();
   {
@@ -112,8 +112,8 @@ TEST(CppApi, RealTimeLoopDeliversEventsToWaitingThreads) {
   ASSERT_TRUE(newCall.has_value());
   Call monitored = logger.adopt(newCall->param2);
   // Default simulated far end answers after 1 s; the max-duration policy then ends it.
-  auto disc = waitFor(dialer, MessageType::CallState,
-                      static_cast<std::uint32_t>(CallState::Disconnected));
+  auto disc =
+      waitFor(dialer, MessageType::CallState, static_cast<std::uint32_t>(CallState::Disconnected));
   ASSERT_TRUE(disc.has_value());
   EXPECT_EQ(disc->param2, disconnect::Normal);
   auto info = monitored.info();
@@ -121,8 +121,8 @@ TEST(CppApi, RealTimeLoopDeliversEventsToWaitingThreads) {
   EXPECT_EQ(info->termination.origin, TerminationOrigin::Policy);
   EXPECT_EQ(info->termination.policy, Policy::MaxDuration);
   ASSERT_TRUE(made->call.drop().ok());
-  ASSERT_TRUE(waitFor(dialer, MessageType::CallState,
-                      static_cast<std::uint32_t>(CallState::Idle)).has_value());
+  ASSERT_TRUE(waitFor(dialer, MessageType::CallState, static_cast<std::uint32_t>(CallState::Idle))
+                  .has_value());
   ASSERT_TRUE(made->call.deallocate().ok());
   ASSERT_TRUE(monitored.deallocate().ok());
   ASSERT_TRUE(dialer.shutdown().ok());

@@ -41,13 +41,13 @@ struct Demo {
         break;
       case tapi::MessageType::Reply:
         s += " request=" + std::to_string(m.param1) +
-             (m.param2 == 0 ? " ok"
-                            : std::string(" ") +
-                                  tapi::lineErrName(static_cast<tapi::LineErr>(m.param2)));
+             (m.param2 == 0
+                  ? " ok"
+                  : std::string(" ") + tapi::lineErrName(static_cast<tapi::LineErr>(m.param2)));
         break;
       case tapi::MessageType::AppNewCall:
-        s += " hCall=" + std::to_string(m.param2) + " privilege=" +
-             tapi::toString(static_cast<tapi::Privilege>(m.param3));
+        s += " hCall=" + std::to_string(m.param2) +
+             " privilege=" + tapi::toString(static_cast<tapi::Privilege>(m.param3));
         break;
       case tapi::MessageType::CallInfo:
         s += " hCall=" + std::to_string(m.hDevice) + " changed=0x" + [&] {
@@ -107,8 +107,8 @@ int main() {
       .onCallReleased = [&](const tapi::CallRecord& r) { demo.records.push_back(r); }});
   auto* net = &demo.rt->simulation()->provider();
   net->scriptDestination("200", tapi::providers::sim::answerAfter(2s));
-  net->scriptDestination("201", tapi::providers::sim::answerAfter(1s, 4s, tapi::disconnect::Normal,
-                                                                  "see you"));
+  net->scriptDestination(
+      "201", tapi::providers::sim::answerAfter(1s, 4s, tapi::disconnect::Normal, "see you"));
   tapi::providers::sim::Script busy;
   busy.steps = {{0ms, Action::Dialing}, {500ms, Action::Busy}};
   net->scriptDestination("486", busy);

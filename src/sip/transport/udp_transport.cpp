@@ -114,7 +114,8 @@ struct UdpTransport::Impl : std::enable_shared_from_this<UdpTransport::Impl> {
   udp::endpoint rxFrom_;
 };
 
-Result<std::unique_ptr<UdpTransport>> UdpTransport::open(asio::io_context& io, const Endpoint& local,
+Result<std::unique_ptr<UdpTransport>> UdpTransport::open(asio::io_context& io,
+                                                         const Endpoint& local,
                                                          UdpOptions options) {
   auto impl = std::make_shared<Impl>(io, options);
   boost::system::error_code ec;
@@ -144,14 +145,24 @@ Result<std::unique_ptr<UdpTransport>> UdpTransport::open(asio::io_context& io, c
 
 UdpTransport::UdpTransport(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-UdpTransport::~UdpTransport() { impl_->close(); }
+UdpTransport::~UdpTransport() {
+  impl_->close();
+}
 
-Endpoint UdpTransport::localEndpoint() const { return impl_->local_; }
-void UdpTransport::setSink(TransportSink* sink) { impl_->sink_ = sink; }
+Endpoint UdpTransport::localEndpoint() const {
+  return impl_->local_;
+}
+void UdpTransport::setSink(TransportSink* sink) {
+  impl_->sink_ = sink;
+}
 void UdpTransport::send(const Destination& to, std::string bytes, SendDone done) {
   impl_->send(to, std::move(bytes), std::move(done));
 }
-void UdpTransport::close() { impl_->close(); }
-const TransportStats& UdpTransport::stats() const { return impl_->stats_; }
+void UdpTransport::close() {
+  impl_->close();
+}
+const TransportStats& UdpTransport::stats() const {
+  return impl_->stats_;
+}
 
 }  // namespace tapi::sip::transport

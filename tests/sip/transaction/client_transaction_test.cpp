@@ -12,7 +12,9 @@ using transaction::TransactionKind;
 using Ict = transaction::InviteClientTransaction;
 using Nict = transaction::NonInviteClientTransaction;
 
-std::vector<double> seq(std::initializer_list<double> v) { return v; }
+std::vector<double> seq(std::initializer_list<double> v) {
+  return v;
+}
 
 // ---- INVITE client: RFC 3261 §17.1.1 / RFC 6026 figure 5 ---------------------------------
 
@@ -70,7 +72,8 @@ TEST(InviteClient, ProvisionalStopsRetransmissionAndTimerB) {
   EXPECT_EQ(f.layer.stats().timersPending, 0u);
   f.loop.advance(100s);
   EXPECT_EQ(f.sendTimes("INVITE"), seq({0, 0.5}));
-  EXPECT_EQ(f.layer.stateName(h), "Proceeding") << "only the TU (or a proxy's Timer C) ends the wait now";
+  EXPECT_EQ(f.layer.stateName(h), "Proceeding")
+      << "only the TU (or a proxy's Timer C) ends the wait now";
   f.answer(invite, 183);
   EXPECT_EQ(f.tu.responses.size(), 2u) << "every provisional reaches the TU";
 }
@@ -244,7 +247,8 @@ TEST(NonInviteClient, UdpTimerEDoublesToT2UntilTimerF) {
   const auto h = f.startClient("OPTIONS");
   EXPECT_EQ(f.layer.stateName(h), "Trying");
   f.loop.advance(31999ms);
-  EXPECT_EQ(f.sendTimes("OPTIONS"), seq({0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5, 31.5}));
+  EXPECT_EQ(f.sendTimes("OPTIONS"),
+            seq({0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5, 31.5}));
   EXPECT_TRUE(f.tu.terminated.empty());
   f.loop.advance(1ms);
   ASSERT_EQ(f.tu.terminated.size(), 1u);
@@ -393,7 +397,8 @@ TEST(ClientTransactions, TheTransactionCountIsBounded) {
   EXPECT_EQ(third.error(), std::errc::resource_unavailable_try_again);
   EXPECT_EQ(f.layer.stats().refusedOverLimit, 1u);
   f.expectAllGone();
-  EXPECT_TRUE(f.layer.sendRequest(f.makeRequest("OPTIONS"), f.peerTarget()).ok()) << "room again once they end";
+  EXPECT_TRUE(f.layer.sendRequest(f.makeRequest("OPTIONS"), f.peerTarget()).ok())
+      << "room again once they end";
 }
 
 TEST(TransitionTables, InviteClientFollowsFigure5WithAccepted) {

@@ -18,7 +18,9 @@ struct Collect : TransportSink {
   void onPacket(Transport&, ReceivedPacket&& p) override { got.push_back(std::move(p)); }
 };
 
-Endpoint any(const char* ip) { return Endpoint{asio::ip::make_address(ip), 0}; }
+Endpoint any(const char* ip) {
+  return Endpoint{asio::ip::make_address(ip), 0};
+}
 
 void exchange(const char* ip) {
   asio::io_context io;
@@ -32,10 +34,11 @@ void exchange(const char* ip) {
   (*b)->setSink(&cb);
   EXPECT_NE((*a)->localEndpoint().port, 0);
   bool sent = false;
-  (*a)->send(Destination{(*b)->localEndpoint()}, "OPTIONS sip:x SIP/2.0\r\n\r\n", [&](std::error_code ec) {
-    EXPECT_FALSE(ec) << ec.message();
-    sent = true;
-  });
+  (*a)->send(Destination{(*b)->localEndpoint()}, "OPTIONS sip:x SIP/2.0\r\n\r\n",
+             [&](std::error_code ec) {
+               EXPECT_FALSE(ec) << ec.message();
+               sent = true;
+             });
   ASSERT_TRUE(runUntil(io, [&] { return sent && cb.got.size() == 1; }));
   EXPECT_EQ(cb.got[0].bytes, "OPTIONS sip:x SIP/2.0\r\n\r\n");
   EXPECT_EQ(cb.got[0].source, (*a)->localEndpoint());
@@ -48,8 +51,12 @@ void exchange(const char* ip) {
   EXPECT_EQ((*b)->stats().messagesReceived, 1u);
 }
 
-TEST(UdpTransport, ExchangesDatagramsOverIpv4) { exchange("127.0.0.1"); }
-TEST(UdpTransport, ExchangesDatagramsOverIpv6) { exchange("::1"); }
+TEST(UdpTransport, ExchangesDatagramsOverIpv4) {
+  exchange("127.0.0.1");
+}
+TEST(UdpTransport, ExchangesDatagramsOverIpv6) {
+  exchange("::1");
+}
 
 TEST(UdpTransport, KeepAliveDatagramsAreCountedNotDelivered) {
   asio::io_context io;
@@ -90,10 +97,11 @@ TEST(UdpTransport, SendAfterCloseCompletesWithAbort) {
   (*t)->close();
   std::error_code got;
   bool done = false;
-  (*t)->send(Destination{Endpoint{asio::ip::make_address("127.0.0.1"), 9}}, "x", [&](std::error_code ec) {
-    got = ec;
-    done = true;
-  });
+  (*t)->send(Destination{Endpoint{asio::ip::make_address("127.0.0.1"), 9}}, "x",
+             [&](std::error_code ec) {
+               got = ec;
+               done = true;
+             });
   EXPECT_FALSE(done);
   ASSERT_TRUE(runUntil(io, [&] { return done; }));
   EXPECT_EQ(got, Errc::Cancelled);
